@@ -1,0 +1,49 @@
+# Two commands set the project up on a fresh machine (see README):
+#   make run   — the application on the embedded SQLite default, with Liuzhou data and demo data
+#   make test  — the whole test suite (DATABASE_URL selects PostgreSQL instead)
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1:8000
+
+.PHONY: run test venv dev lint format messages clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(VENV)/.runtime $@
+
+venv: $(VENV)/.runtime
+
+dev: $(VENV)/.dev
+
+run: venv
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --no-input
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py setup_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST)
+
+test: dev
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Regenerate the zh_Hans catalogue after changing user-facing strings (needs GNU gettext).
+messages: dev
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*'
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

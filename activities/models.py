@@ -1,0 +1,1 @@
+"""Models of the activities app (filled in by later issues)."""

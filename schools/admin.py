@@ -1,0 +1,143 @@
+"""Admin for areas and schools: search, filters, import/export; writes go through the services."""
+
+from django.contrib import admin
+from django.db.models import Count
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from liuzhou_pairing.admin import ImportExportModelAdmin
+
+from .choices import Stage, types_serving
+from .models import County, ManagementArea, School, Township, Village
+from .resources import CountyResource, SchoolResource, TownshipResource, VillageResource
+from .services import school_save
+
+
+class StageFilter(admin.SimpleListFilter):
+    """Filter schools by the stage they serve, which follows from their type."""
+
+    title = _("stage")
+    parameter_name = "stage"
+
+    def lookups(self, request, model_admin):
+        return Stage.choices
+
+    def queryset(self, request, queryset):
+        if self.value() in Stage.values:
+            return queryset.filter(school_type__in=types_serving(self.value()))
+        return queryset
+
+
+class ManagementAreaInline(admin.TabularInline):
+    model = ManagementArea
+    extra = 0
+
+
+@admin.register(County)
+class CountyAdmin(ImportExportModelAdmin):
+    resource_classes = [CountyResource]
+    list_display = ["code", "name", "short_name", "kind", "former_names", "township_count", "school_count"]
+    search_fields = ["code", "name", "short_name", "former_names"]
+    list_filter = ["kind"]
+    inlines = [ManagementAreaInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(township_total=Count("townships", distinct=True), school_total=Count("schools", distinct=True))
+        )
+
+    @admin.display(description=_("townships"), ordering="township_total")
+    def township_count(self, obj: County) -> int:
+        return obj.township_total
+
+    @admin.display(description=_("schools"), ordering="school_total")
+    def school_count(self, obj: County) -> int:
+        return obj.school_total
+
+
+@admin.register(ManagementArea)
+class ManagementAreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "county"]
+    search_fields = ["name"]
+
+
+@admin.register(Township)
+class TownshipAdmin(ImportExportModelAdmin):
+    resource_classes = [TownshipResource]
+    list_display = ["code", "name", "county", "kind"]
+    list_filter = ["county", "kind"]
+    search_fields = ["code", "name", "county__name"]
+    list_select_related = ["county"]
+    autocomplete_fields = ["county"]
+
+
+@admin.register(Village)
+class VillageAdmin(ImportExportModelAdmin):
+    resource_classes = [VillageResource]
+    list_display = ["code", "name", "township", "county"]
+    list_filter = ["township__county"]
+    search_fields = ["code", "name", "township__name"]
+    list_select_related = ["township__county"]
+    autocomplete_fields = ["township"]
+
+    @admin.display(description=_("county"), ordering="township__county__code")
+    def county(self, obj: Village) -> County:
+        return obj.township.county
+
+
+@admin.register(School)
+class SchoolAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [SchoolResource]
+    list_display = [
+        "name",
+        "school_type",
+        "stages",
+        "ownership",
+        "location",
+        "county",
+        "township",
+        "is_central",
+        "standing",
+        "status",
+        "is_demo",
+    ]
+    list_filter = [
+        "county",
+        StageFilter,
+        "school_type",
+        "location",
+        "ownership",
+        "status",
+        "standing",
+        "is_central",
+        "is_city_administered",
+        "is_demo",
+    ]
+    search_fields = ["name", "school_code", "address", "contact_person"]
+    list_select_related = ["county", "township"]
+    autocomplete_fields = ["county", "township", "village", "merged_into"]
+    readonly_fields = ["is_demo"]
+    list_per_page = 50
+    fieldsets = [
+        (None, {"fields": ["name", "school_code", "school_type", "ownership", "standing", "is_demo"]}),
+        (
+            _("Where it is"),
+            {"fields": ["location", "county", "management_area", "township", "village", "address"]},
+        ),
+        (_("Role in pairing"), {"fields": ["is_central", "is_city_administered"]}),
+        (_("Contact"), {"fields": ["contact_person", "contact_phone"]}),
+        (_("Status"), {"fields": ["status", "status_date", "merged_into", "note"]}),
+    ]
+
+    @admin.display(description=_("stages"))
+    def stages(self, obj: School) -> str:
+        return obj.get_stages_display()
+
+    def save_model(self, request, obj, form, change):
+        school_save(school=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        # Schools are closed or merged, never deleted, so that their history stays (closing never deletes).
+        return False

@@ -1,0 +1,25 @@
+"""Load Liuzhou's real areas and the schools the plan names; a second run changes nothing."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from schools.services import LoadReport, areas_load, named_schools_load
+
+
+class Command(BaseCommand):
+    help = "Load Liuzhou's administrative areas and the schools named in 柳教基〔2016〕68号 (idempotent)."
+
+    # Later apps add their reference data (cycles, city-fixed pairings) to this list of steps.
+    steps = [areas_load, named_schools_load]
+
+    def handle(self, *args, **options) -> None:
+        report = LoadReport()
+        with transaction.atomic():
+            for step in self.get_steps():
+                step(report=report)
+        for kind in sorted(set(report.created) | set(report.updated)):
+            self.stdout.write(f"{kind}: {report.created.get(kind, 0)} created, {report.updated.get(kind, 0)} updated")
+        self.stdout.write(self.style.SUCCESS("Liuzhou data loaded." if report.changed else "Nothing to change."))
+
+    def get_steps(self) -> list:
+        return list(self.steps)

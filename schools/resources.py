@@ -1,0 +1,267 @@
+"""Import/export of areas and schools (xlsx, csv). Every row is validated with `full_clean`; one bad row
+rolls back the whole file."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import fields, widgets
+
+from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, YesNoWidget
+
+from .choices import CountyKind, Location, Ownership, SchoolStatus, SchoolType, Standing, TownshipKind
+from .models import County, ManagementArea, School, Township, Village
+from .services import school_save
+
+COUNTY_COLUMN = "县（区）"
+TOWNSHIP_COLUMN = "乡镇（街道）"
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+class CountyWidget(widgets.ForeignKeyWidget):
+    """Find a county-level unit by its code, official name, the plan's short name or a former name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(County, field="name", **kwargs)
+
+    def lookup(self, text: str) -> County | None:
+        for county in County.objects.all():
+            if text == county.code or text in county.all_names():
+                return county
+        return None
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> County | None:
+        text = _text(value)
+        if not text:
+            return None
+        county = self.lookup(text)
+        if county is None:
+            raise ValueError(_("Unknown county “%(value)s”.") % {"value": text})
+        return county
+
+
+class TownshipWidget(widgets.ForeignKeyWidget):
+    """Find a township by its 9-digit code, or by its name within the row's county."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Township, field="name", **kwargs)
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> Township | None:
+        text = _text(value)
+        if not text:
+            return None
+        if text.isdigit():
+            township = Township.objects.filter(code=text).first()
+            if township is None:
+                raise ValueError(_("Unknown township code “%(value)s”.") % {"value": text})
+            return township
+        county = CountyWidget().lookup(_text((row or {}).get(COUNTY_COLUMN)))
+        if county is None:
+            raise ValueError(_("Give the county of township “%(value)s”.") % {"value": text})
+        township = Township.objects.filter(county=county, name=text).first()
+        if township is None:
+            raise ValueError(
+                _("There is no township “%(value)s” in %(county)s.") % {"value": text, "county": county.name}
+            )
+        return township
+
+
+class VillageWidget(widgets.ForeignKeyWidget):
+    """Find a village by its 12-digit code, or by its name within the row's township."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Village, field="name", **kwargs)
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> Village | None:
+        text = _text(value)
+        if not text:
+            return None
+        if text.isdigit():
+            village = Village.objects.filter(code=text).first()
+            if village is None:
+                raise ValueError(_("Unknown village code “%(value)s”.") % {"value": text})
+            return village
+        try:
+            township = TownshipWidget().clean((row or {}).get(TOWNSHIP_COLUMN), row=row)
+        except ValueError:
+            township = None
+        if township is None:
+            raise ValueError(_("Give the township of village “%(value)s”.") % {"value": text})
+        village = Village.objects.filter(township=township, name=text).first()
+        if village is None:
+            raise ValueError(
+                _("Village “%(value)s” is not in township %(township)s.") % {"value": text, "township": township.name}
+            )
+        return village
+
+
+class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
+    """Find a related object by its exact name, with a clear message when there is none."""
+
+    def __init__(self, model: type, message: str, **kwargs: Any) -> None:
+        self.message = message
+        super().__init__(model, field="name", **kwargs)
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> Any:
+        text = _text(value)
+        if not text:
+            return None
+        obj = self.model.objects.filter(name=text).first()
+        if obj is None:
+            raise ValueError(self.message % {"value": text})
+        return obj
+
+
+class TextWidget(widgets.CharWidget):
+    """Read text, turning spreadsheet numbers (4502123456.0) back into their digits."""
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> str:
+        return _text(value)
+
+
+class SchoolResource(BaseModelResource):
+    """The school registry as a spreadsheet, one school per row, keyed by the school's name."""
+
+    name = fields.Field("name", "学校名称", widget=TextWidget())
+    school_code = fields.Field("school_code", "学校标识码", widget=TextWidget())
+    school_type = fields.Field("school_type", "学校类型", widget=ChoiceWidget(SchoolType, "学校类型"))
+    ownership = fields.Field("ownership", "办学性质", widget=ChoiceWidget(Ownership, "办学性质"))
+    location = fields.Field("location", "所在位置", widget=ChoiceWidget(Location, "所在位置"))
+    is_central = fields.Field("is_central", "乡镇中心校（园）", widget=YesNoWidget())
+    is_city_administered = fields.Field("is_city_administered", "局属学校", widget=YesNoWidget())
+    standing = fields.Field("standing", "办学水平", widget=ChoiceWidget(Standing, "办学水平"))
+    county = fields.Field("county", COUNTY_COLUMN, widget=CountyWidget())
+    management_area = fields.Field(
+        "management_area",
+        "管理区",
+        widget=NamedForeignKeyWidget(ManagementArea, gettext_lazy("Unknown management area “%(value)s”.")),
+    )
+    township = fields.Field("township", TOWNSHIP_COLUMN, widget=TownshipWidget())
+    village = fields.Field("village", "村（社区）", widget=VillageWidget())
+    address = fields.Field("address", "地址", widget=TextWidget())
+    contact_person = fields.Field("contact_person", "联系人", widget=TextWidget())
+    contact_phone = fields.Field("contact_phone", "联系电话", widget=TextWidget())
+    status = fields.Field("status", "状态", widget=ChoiceWidget(SchoolStatus, "状态"))
+    status_date = fields.Field("status_date", "状态变更日期", widget=widgets.DateWidget())
+    merged_into = fields.Field(
+        "merged_into", "并入学校", widget=NamedForeignKeyWidget(School, gettext_lazy("Unknown school “%(value)s”."))
+    )
+    note = fields.Field("note", "备注", widget=TextWidget())
+    is_demo = fields.Field("is_demo", "演示数据", widget=YesNoWidget(), readonly=True)
+
+    class Meta:
+        model = School
+        import_id_fields = ["name"]
+        fields = [
+            "name",
+            "school_code",
+            "school_type",
+            "ownership",
+            "location",
+            "is_central",
+            "is_city_administered",
+            "standing",
+            "county",
+            "management_area",
+            "township",
+            "village",
+            "address",
+            "contact_person",
+            "contact_phone",
+            "status",
+            "status_date",
+            "merged_into",
+            "note",
+            "is_demo",
+        ]
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+
+    def get_queryset(self):
+        return School.objects.select_related("county", "township", "village", "management_area", "merged_into")
+
+    def before_import_row(self, row, **kwargs: Any) -> None:
+        # Blank optional choice cells take the model's defaults rather than an empty value.
+        for column, default in (
+            ("办学性质", Ownership.PUBLIC),
+            ("办学水平", Standing.ORDINARY),
+            ("状态", SchoolStatus.ACTIVE),
+        ):
+            if column in row and not _text(row[column]):
+                row[column] = default
+
+    def save_through_service(self, instance: School, *, is_create: bool) -> None:
+        school_save(school=instance, actor=self.user)
+
+
+class CountyResource(BaseModelResource):
+    code = fields.Field("code", "区划代码", widget=TextWidget())
+    name = fields.Field("name", "名称", widget=TextWidget())
+    short_name = fields.Field("short_name", "简称", widget=TextWidget())
+    kind = fields.Field("kind", "类别", widget=ChoiceWidget(CountyKind, "类别"))
+    former_names = fields.Field("former_names", "曾用名", widget=TextWidget())
+
+    class Meta:
+        model = County
+        import_id_fields = ["code"]
+        fields = ["code", "name", "short_name", "kind", "former_names"]
+        clean_model_instances = True
+        skip_unchanged = True
+        use_transactions = True
+
+    def save_through_service(self, instance: County, *, is_create: bool) -> None:
+        instance.full_clean()
+        instance.save()
+
+
+class TownshipResource(BaseModelResource):
+    code = fields.Field("code", "区划代码", widget=TextWidget())
+    name = fields.Field("name", "名称", widget=TextWidget())
+    county = fields.Field("county", COUNTY_COLUMN, widget=CountyWidget())
+    kind = fields.Field("kind", "类别", widget=ChoiceWidget(TownshipKind, "类别"))
+
+    class Meta:
+        model = Township
+        import_id_fields = ["code"]
+        fields = ["code", "name", "county", "kind"]
+        clean_model_instances = True
+        skip_unchanged = True
+        use_transactions = True
+
+    def get_queryset(self):
+        return Township.objects.select_related("county")
+
+    def save_through_service(self, instance: Township, *, is_create: bool) -> None:
+        instance.full_clean()
+        instance.save()
+
+
+class VillageResource(BaseModelResource):
+    code = fields.Field("code", "区划代码", widget=TextWidget())
+    name = fields.Field("name", "名称", widget=TextWidget())
+    township = fields.Field("township", TOWNSHIP_COLUMN, widget=TownshipWidget())
+    county = fields.Field("township__county", COUNTY_COLUMN, readonly=True)
+
+    class Meta:
+        model = Village
+        import_id_fields = ["code"]
+        fields = ["code", "name", "county", "township"]
+        clean_model_instances = True
+        skip_unchanged = True
+        use_transactions = True
+
+    def get_queryset(self):
+        return Village.objects.select_related("township__county")
+
+    def save_through_service(self, instance: Village, *, is_create: bool) -> None:
+        instance.full_clean()
+        instance.save()
