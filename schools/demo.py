@@ -31,16 +31,16 @@ class Profile:
 
     subdistrict_primary: int = 5
     subdistrict_junior: int = 2
-    subdistrict_kindergarten: int = 4
-    subdistrict_private_kindergarten: int = 2
+    subdistrict_kindergarten: int = 2
+    subdistrict_private_kindergarten: int = 1
     seat_primary: int = 12
     seat_junior: int = 4
     seat_complete_middle: int = 2
-    seat_kindergarten: int = 8
+    seat_kindergarten: int = 10
     seat_private_kindergarten: int = 6
     village_primary: float = 0.75
     village_teaching_point: float = 0.4
-    village_kindergarten: float = 0.7
+    village_kindergarten: float = 0.8
 
 
 PROFILE = Profile()
@@ -117,13 +117,13 @@ class DemoBuilder:
         common = {"county": county, "township": township, "location": Location.URBAN}
         for i in range(1, p.subdistrict_primary + 1):
             yield self.school(f"{base}第{_ordinal(i)}小学", school_type=SchoolType.PRIMARY,
-                              standing=self.standing((35, 55, 10)), **common)  # fmt: skip
+                              standing=self.standing((65, 32, 3)), **common)  # fmt: skip
         for i in range(1, p.subdistrict_junior + 1):
             yield self.school(f"{base}第{_ordinal(i)}初级中学", school_type=SchoolType.JUNIOR_MIDDLE,
-                              standing=self.standing((35, 55, 10)), **common)  # fmt: skip
+                              standing=self.standing((65, 32, 3)), **common)  # fmt: skip
         for i in range(1, p.subdistrict_kindergarten + 1):
             yield self.school(f"{base}第{_ordinal(i)}幼儿园", school_type=SchoolType.KINDERGARTEN,
-                              standing=self.standing((40, 50, 10)), **common)  # fmt: skip
+                              standing=self.standing((65, 32, 3)), **common)  # fmt: skip
         for i in range(1, p.subdistrict_private_kindergarten + 1):
             yield self.school(f"{base}民办第{_ordinal(i)}幼儿园", school_type=SchoolType.KINDERGARTEN,
                               ownership=Ownership.PRIVATE, standing=self.standing((30, 50, 20)), **common)  # fmt: skip
@@ -133,16 +133,16 @@ class DemoBuilder:
         common = {"county": county, "township": township, "location": self._urban_location(county)}
         for i in range(1, p.seat_primary + 1):
             yield self.school(f"{base}城区第{_ordinal(i)}小学", school_type=SchoolType.PRIMARY,
-                              standing=self.standing((35, 55, 10)), **common)  # fmt: skip
+                              standing=self.standing((65, 32, 3)), **common)  # fmt: skip
         for i in range(1, p.seat_junior + 1):
             yield self.school(f"{base}城区第{_ordinal(i)}初级中学", school_type=SchoolType.JUNIOR_MIDDLE,
-                              standing=self.standing((35, 55, 10)), **common)  # fmt: skip
+                              standing=self.standing((65, 32, 3)), **common)  # fmt: skip
         for i in range(1, p.seat_complete_middle + 1):
             yield self.school(f"{base}城区第{_ordinal(i)}完全中学", school_type=SchoolType.COMPLETE_MIDDLE,
-                              standing=self.standing((30, 60, 10)), **common)  # fmt: skip
+                              standing=self.standing((60, 37, 3)), **common)  # fmt: skip
         for i in range(1, p.seat_kindergarten + 1):
             yield self.school(f"{base}城区第{_ordinal(i)}幼儿园", school_type=SchoolType.KINDERGARTEN,
-                              standing=self.standing((40, 50, 10)), **common)  # fmt: skip
+                              standing=self.standing((65, 32, 3)), **common)  # fmt: skip
         for i in range(1, p.seat_private_kindergarten + 1):
             yield self.school(f"{base}城区民办第{_ordinal(i)}幼儿园", school_type=SchoolType.KINDERGARTEN,
                               ownership=Ownership.PRIVATE, standing=self.standing((25, 55, 20)), **common)  # fmt: skip
@@ -155,12 +155,12 @@ class DemoBuilder:
         central_type = SchoolType.NINE_YEAR if self.rng.random() < 0.25 else SchoolType.PRIMARY
         suffix = "中心学校" if central_type == SchoolType.NINE_YEAR else "中心小学"
         yield self.school(f"{base}{suffix}", school_type=central_type, is_central=True,
-                          standing=self.standing((10, 70, 20)), **common)  # fmt: skip
+                          standing=self.standing((3, 15, 82)), **common)  # fmt: skip
         yield self.school(f"{base}中心幼儿园", school_type=SchoolType.KINDERGARTEN, is_central=True,
-                          standing=self.standing((10, 70, 20)), **common)  # fmt: skip
+                          standing=self.standing((3, 15, 82)), **common)  # fmt: skip
         if central_type == SchoolType.PRIMARY:
             yield self.school(f"{base}中学", school_type=SchoolType.JUNIOR_MIDDLE,
-                              standing=self.standing((5, 65, 30)), **common)  # fmt: skip
+                              standing=self.standing((0, 15, 85)), **common)  # fmt: skip
 
     def villages(self, county: County, township: Township, tag: str) -> Iterator[School]:
         p = self.profile
@@ -173,13 +173,13 @@ class DemoBuilder:
             base = f"{tag}{township.name}{short}"
             if self.rng.random() < p.village_primary:
                 yield self.school(f"{base}小学", school_type=SchoolType.PRIMARY,
-                                  standing=self.standing((2, 38, 60)), **common)  # fmt: skip
+                                  standing=self.standing((0, 7, 93)), **common)  # fmt: skip
             if self.rng.random() < p.village_teaching_point:
                 yield self.school(f"{base}教学点", school_type=SchoolType.TEACHING_POINT,
                                   standing=Standing.WEAK, **common)  # fmt: skip
             if self.rng.random() < p.village_kindergarten:
                 yield self.school(f"{base}幼儿园", school_type=SchoolType.KINDERGARTEN,
-                                  standing=self.standing((2, 38, 60)), **common)  # fmt: skip
+                                  standing=self.standing((0, 7, 93)), **common)  # fmt: skip
 
 
 @transaction.atomic

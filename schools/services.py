@@ -111,7 +111,7 @@ class LoadReport:
         return any(self.created.values()) or any(self.updated.values())
 
 
-def _read_csv(path: Path) -> list[dict[str, str]]:
+def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as f:
         return list(csv.DictReader(f))
 
@@ -145,7 +145,7 @@ def _sync(model: type, rows: list[dict[str, Any]], report: LoadReport, kind: str
 def areas_load(report: LoadReport | None = None) -> LoadReport:
     """Load the real divisions of Liuzhou (fixtures/liuzhou_divisions) and the plan's names for them (R4)."""
     report = report or LoadReport()
-    aliases = {r["code"]: r for r in _read_csv(LIUZHOU_DIR / "county_names.csv")}
+    aliases = {r["code"]: r for r in read_csv(LIUZHOU_DIR / "county_names.csv")}
     counties = _sync(
         County,
         [
@@ -156,7 +156,7 @@ def areas_load(report: LoadReport | None = None) -> LoadReport:
                 "short_name": aliases.get(r["code"], {}).get("short_name", ""),
                 "former_names": aliases.get(r["code"], {}).get("former_names", ""),
             }
-            for r in _read_csv(DIVISIONS_DIR / "counties.csv")
+            for r in read_csv(DIVISIONS_DIR / "counties.csv")
         ],
         report,
         "counties",
@@ -170,7 +170,7 @@ def areas_load(report: LoadReport | None = None) -> LoadReport:
                 "county_id": counties[r["county_code"]].pk,
                 "kind": TOWNSHIP_KINDS[r["kind"]],
             }
-            for r in _read_csv(DIVISIONS_DIR / "townships.csv")
+            for r in read_csv(DIVISIONS_DIR / "townships.csv")
         ],
         report,
         "townships",
@@ -179,12 +179,12 @@ def areas_load(report: LoadReport | None = None) -> LoadReport:
         Village,
         [
             {"code": r["code"], "name": r["name"], "township_id": townships[r["township_code"]].pk}
-            for r in _read_csv(DIVISIONS_DIR / "villages.csv")
+            for r in read_csv(DIVISIONS_DIR / "villages.csv")
         ],
         report,
         "villages",
     )
-    for r in _read_csv(LIUZHOU_DIR / "management_areas.csv"):
+    for r in read_csv(LIUZHOU_DIR / "management_areas.csv"):
         county = counties[r["county_code"]]
         area = ManagementArea.objects.filter(name=r["name"]).first()
         if area is None:
@@ -207,7 +207,7 @@ def named_schools_load(report: LoadReport | None = None, actor: Any = None) -> L
     counties = {c.code: c for c in County.objects.all()}
     existing = set(School.objects.values_list("name", flat=True))
     created = 0
-    for r in _read_csv(LIUZHOU_DIR / "named_schools.csv"):
+    for r in read_csv(LIUZHOU_DIR / "named_schools.csv"):
         if r["name"] in existing:
             continue
         school_create(
@@ -227,4 +227,4 @@ def named_schools_load(report: LoadReport | None = None, actor: Any = None) -> L
 
 def named_school_names() -> list[str]:
     """Return the names of the schools the plan names, in the plan's order."""
-    return [r["name"] for r in _read_csv(LIUZHOU_DIR / "named_schools.csv")]
+    return [r["name"] for r in read_csv(LIUZHOU_DIR / "named_schools.csv")]

@@ -17,3 +17,18 @@ def liuzhou(db):
     report = areas_load()
     named_schools_load(report=report)
     return report
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Keep uploaded files of a test in its own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def city_admin(client, django_user_model):
+    """A test client logged in as a superuser of the city bureau; `client.user` is the user."""
+    user = django_user_model.objects.create_superuser("city", "city@example.invalid", "x-Strong-Pass-2016")
+    client.force_login(user)
+    client.user = user
+    return client

@@ -1,5 +1,7 @@
 """factory_boy factories for test data. Codes are synthetic (4599…), never real Liuzhou codes."""
 
+import datetime
+
 import factory
 
 from schools.choices import CountyKind, Location, Ownership, SchoolType, Standing, TownshipKind
@@ -77,3 +79,17 @@ class VillageSchoolFactory(SchoolFactory):
     county = factory.SelfAttribute("village.township.county")
     location = Location.VILLAGE
     standing = Standing.WEAK
+
+
+class CycleFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "pairings.Cycle"
+        django_get_or_create = ("name",)
+
+    name = "2016—2020年结对帮扶"
+    first_academic_year = 2016
+    first_term = 1
+    last_academic_year = 2020
+    last_term = 1
+    work_plan_deadline = datetime.date(2016, 9, 15)
+    agreement_deadline = datetime.date(2016, 9, 30)

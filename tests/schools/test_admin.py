@@ -6,33 +6,13 @@ from django.urls import reverse
 
 from schools.models import School, Village
 from schools.resources import SchoolResource
+from tests.helpers import post_import
 
 pytestmark = pytest.mark.django_db
 
 HEADERS = ["学校名称", "学校标识码", "学校类型", "办学性质", "所在位置", "乡镇中心校（园）", "县（区）",
            "乡镇（街道）", "村（社区）", "联系人", "联系电话"]  # fmt: skip
 XLSX = "0"  # the admin's format choices: xlsx, csv
-
-
-def workbook(rows: list[list]) -> io.BytesIO:
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.append(HEADERS)
-    for row in rows:
-        sheet.append(row)
-    data = io.BytesIO()
-    book.save(data)
-    data.seek(0)
-    data.name = "schools.xlsx"
-    return data
-
-
-@pytest.fixture
-def admin_client_zh(client, django_user_model):
-    user = django_user_model.objects.create_superuser("city", "city@example.invalid", "x-Strong-Pass-2016")
-    client.force_login(user)
-    client.user = user
-    return client
 
 
 @pytest.fixture
@@ -75,37 +55,34 @@ def good_rows(villages) -> list[list]:
     ]
 
 
-def test_admin_pages_are_in_chinese(admin_client_zh, liuzhou):
-    response = admin_client_zh.get(reverse("admin:schools_school_changelist"))
+def test_admin_pages_are_in_chinese(city_admin, liuzhou):
+    response = city_admin.get(reverse("admin:schools_school_changelist"))
     content = response.content.decode()
     assert response.status_code == 200
     assert "柳州市中小学（幼儿园）结对帮扶管理系统" in content
     assert "学段" in content and "办学性质" in content
-    response = admin_client_zh.get(reverse("admin:schools_village_changelist"), {"q": "龙城"})
+    response = city_admin.get(reverse("admin:schools_village_changelist"), {"q": "龙城"})
     assert "龙城社区居委会" in response.content.decode()
 
 
-def test_admin_school_filters_by_stage_and_county(admin_client_zh, liuzhou):
+def test_admin_school_filters_by_stage_and_county(city_admin, liuzhou):
     url = reverse("admin:schools_school_changelist")
-    response = admin_client_zh.get(url, {"stage": "special"})
+    response = city_admin.get(url, {"stage": "special"})
     assert response.context["cl"].result_count == 7
-    response = admin_client_zh.get(url, {"stage": "high_school", "county__id__exact": School.objects.get(
+    response = city_admin.get(url, {"stage": "high_school", "county__id__exact": School.objects.get(
         name="融水中学").county_id})  # fmt: skip
     assert {s.name for s in response.context["cl"].result_list} == {"融水中学", "融水民族高中"}
 
 
-def test_admin_import_of_a_good_file_previews_then_writes_with_history(admin_client_zh, villages):
-    url = reverse("admin:schools_school_import")
+def test_admin_import_of_a_good_file_previews_then_writes_with_history(city_admin, villages):
     before = School.objects.count()
-    response = admin_client_zh.post(
-        url, {"format": XLSX, "resource": "0", "import_file": workbook(good_rows(villages))}
-    )
+    response = post_import(city_admin, "admin:schools_school_import", HEADERS, good_rows(villages))
     assert response.status_code == 200
     confirm = response.context["confirm_form"]
     assert confirm is not None, response.context.get("result") and response.context["result"].invalid_rows
     assert School.objects.count() == before  # the preview writes nothing
 
-    response = admin_client_zh.post(reverse("admin:schools_school_process_import"), confirm.initial)
+    response = city_admin.post(reverse("admin:schools_school_process_import"), confirm.initial)
     assert response.status_code == 302
     assert School.objects.count() == before + 2
     school = School.objects.get(name="融水镇示范小学")
@@ -116,10 +93,10 @@ def test_admin_import_of_a_good_file_previews_then_writes_with_history(admin_cli
         "4502250001",
     )
     assert School.objects.get(name="融水镇中心幼儿园（导入）").is_central
-    assert school.history.get().history_user == admin_client_zh.user
+    assert school.history.get().history_user == city_admin.user
 
 
-def test_admin_import_with_bad_rows_names_each_row_and_writes_nothing(admin_client_zh, villages):
+def test_admin_import_with_bad_rows_names_each_row_and_writes_nothing(city_admin, villages):
     v = villages["融水镇"]
     other = villages["other"]
     rows = good_rows(villages) + [
@@ -131,9 +108,7 @@ def test_admin_import_with_bad_rows_names_each_row_and_writes_nothing(admin_clie
         ["坏行六", "", "初级中学", "公办", "乡镇", "是", "融水县", "融水镇", "", "", ""],
     ]
     before = School.objects.count()
-    response = admin_client_zh.post(
-        reverse("admin:schools_school_import"), {"format": XLSX, "resource": "0", "import_file": workbook(rows)}
-    )
+    response = post_import(city_admin, "admin:schools_school_import", HEADERS, rows)
     assert response.status_code == 200
     result = response.context["result"]
     assert response.context.get("confirm_form") is None
@@ -179,12 +154,12 @@ def test_export_escapes_formula_looking_text(liuzhou):
     assert "'=HYPERLINK" in csv_text and ",=HYPERLINK" not in csv_text
 
 
-def test_admin_export_returns_an_xlsx_that_reopens(admin_client_zh, liuzhou):
+def test_admin_export_returns_an_xlsx_that_reopens(city_admin, liuzhou):
     url = reverse("admin:schools_school_export")
-    form = admin_client_zh.get(url).context["form"]
+    form = city_admin.get(url).context["form"]
     data = {"format": XLSX, "resource": "0"}
     data.update({name: "on" for name in form.fields if name.startswith("schoolresource_")})
-    response = admin_client_zh.post(url, data)
+    response = city_admin.post(url, data)
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/vnd.openxmlformats")
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
@@ -192,21 +167,21 @@ def test_admin_export_returns_an_xlsx_that_reopens(admin_client_zh, liuzhou):
     assert sheet["A1"].value == "学校名称"
 
 
-def test_schools_cannot_be_deleted_in_admin(admin_client_zh, liuzhou):
+def test_schools_cannot_be_deleted_in_admin(city_admin, liuzhou):
     school = School.objects.get(name="市一中")
-    response = admin_client_zh.post(reverse("admin:schools_school_delete", args=[school.pk]), {"post": "yes"})
+    response = city_admin.post(reverse("admin:schools_school_delete", args=[school.pk]), {"post": "yes"})
     assert response.status_code == 403
     assert School.objects.filter(pk=school.pk).exists()
 
 
-def test_admin_edit_validates_the_hierarchy(admin_client_zh, villages):
+def test_admin_edit_validates_the_hierarchy(city_admin, villages):
     school = School.objects.get(name="融水中学")
     other = villages["other"]
     url = reverse("admin:schools_school_change", args=[school.pk])
-    form = admin_client_zh.get(url).context["adminform"].form
+    form = city_admin.get(url).context["adminform"].form
     data = {k: ("" if v is None else v) for k, v in form.initial.items() if not isinstance(v, list)}
     data.update({"township": villages["融水镇"].township_id, "village": other.pk, "status": "active"})
-    response = admin_client_zh.post(url, data)
+    response = city_admin.post(url, data)
     assert response.status_code == 200
     assert f"村（社区）“{other.name}”不属于乡镇（街道）“融水镇”" in response.content.decode()
     school.refresh_from_db()

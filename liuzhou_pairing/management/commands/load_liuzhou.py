@@ -3,14 +3,18 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from pairings.liuzhou import liuzhou_arrangements_load
 from schools.services import LoadReport, areas_load, named_schools_load
 
 
 class Command(BaseCommand):
-    help = "Load Liuzhou's administrative areas and the schools named in 柳教基〔2016〕68号 (idempotent)."
+    help = (
+        "Load Liuzhou's administrative areas, the schools named in 柳教基〔2016〕68号 and its city-fixed "
+        "arrangements (idempotent)."
+    )
 
-    # Later apps add their reference data (cycles, city-fixed pairings) to this list of steps.
-    steps = [areas_load, named_schools_load]
+    # Each app's reference data, in dependency order.
+    steps = [areas_load, named_schools_load, liuzhou_arrangements_load]
 
     def handle(self, *args, **options) -> None:
         report = LoadReport()

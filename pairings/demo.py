@@ -1,0 +1,184 @@
+"""Demo pairings between the synthetic schools, made through the rules engine at every tier and stage.
+
+Nearly every public demo school takes part; about one village school in seventy is left out and a few
+teaching points are helped by a neighbouring village school (a village–village pair, which warns), so that
+coverage and warning reports have something to find.
+"""
+
+import random
+from collections import defaultdict
+from itertools import cycle as round_robin
+
+from django.db import transaction
+from django.db.models import Q
+
+from liuzhou_pairing.actors import SYSTEM
+from schools.choices import Location, Ownership, SchoolType, Stage, Standing
+from schools.models import County, School
+
+from .choices import ArrangedBy, Tier
+from .liuzhou import liuzhou_cycle
+from .models import Agreement, Pairing, Problem
+from .services import pairing_create
+
+LEAVE_OUT = 1 / 70
+VILLAGE_VILLAGE = 0.05
+COMPULSORY_TYPES = (SchoolType.PRIMARY, SchoolType.JUNIOR_MIDDLE, SchoolType.NINE_YEAR, SchoolType.COMPLETE_MIDDLE)
+
+
+def demo_pairings_clear(**kwargs) -> int:
+    """Delete every pairing that involves a demo school, with its agreement and problems."""
+    demo = Pairing.objects.filter(Q(helper__is_demo=True) | Q(recipient__is_demo=True))
+    Problem.objects.filter(agreement__pairing__in=demo).delete()
+    Agreement.objects.filter(pairing__in=demo).delete()
+    count, _ = demo.delete()
+    return count
+
+
+def _strongest_first(schools: list[School]) -> list[School]:
+    order = {Standing.HIGH_QUALITY: 0, Standing.ORDINARY: 1, Standing.WEAK: 2}
+    return sorted(schools, key=lambda s: (order[s.standing], s.name))
+
+
+class DemoPairer:
+    def __init__(self, seed: int) -> None:
+        self.rng = random.Random(seed)
+        self.cycle = liuzhou_cycle()
+        self.count = 0
+        self.district_pairs = {d.helper_county_id: d.recipient_county_id for d in self.cycle.district_pairings.all()}
+
+    def pair(self, helper: School, recipient: School, stage: str, tier: str, county: County) -> None:
+        pairing_create(
+            helper=helper,
+            recipient=recipient,
+            stage=stage,
+            tier=tier,
+            cycle=self.cycle,
+            actor=SYSTEM,
+            arranged_by=ArrangedBy.COUNTY,
+            arranged_by_county=county,
+            helper_contact=helper.contact_person,
+            helper_phone=helper.contact_phone,
+            recipient_contact=recipient.contact_person,
+            recipient_phone=recipient.contact_phone,
+        )
+        self.count += 1
+
+    def run(self) -> int:
+        # Public schools, and the high-quality private kindergartens that may help (R5).
+        schools = list(
+            School.objects.demo()
+            .active()
+            .filter(Q(ownership=Ownership.PUBLIC) | Q(standing=Standing.HIGH_QUALITY))
+            .select_related("county", "township")
+            .order_by("name")
+        )
+        by_county: dict[int, list[School]] = defaultdict(list)
+        for school in schools:
+            by_county[school.county_id].append(school)
+        counties = {c.pk: c for c in County.objects.all()}
+        leftovers: dict[int, list[School]] = {}
+        for county_id in sorted(by_county, key=lambda pk: counties[pk].code):
+            leftovers[county_id] = self.county(counties[county_id], by_county[county_id])
+        # R8: urban-district schools left over help the county-town and central schools of the paired county.
+        for district_id, helpers in leftovers.items():
+            recipient_county = self.district_pairs.get(district_id)
+            if not helpers or recipient_county is None:
+                continue
+            targets = [
+                s
+                for s in by_county.get(recipient_county, [])
+                if s.school_type in COMPULSORY_TYPES
+                and (s.is_central or s.location in (Location.COUNTY_TOWN, Location.URBAN))
+            ]
+            for helper, recipient in zip(
+                helpers, round_robin(_strongest_first(targets)) if targets else [], strict=False
+            ):
+                if helper.school_type in COMPULSORY_TYPES:
+                    self.pair(helper, recipient, Stage.COMPULSORY, Tier.CITY_COUNTY, counties[district_id])
+        self.high_schools(schools)
+        return self.count
+
+    def county(self, county: County, schools: list[School]) -> list[School]:
+        """Pair the schools of one county; return the urban compulsory helpers left over (for R8)."""
+        urban = [s for s in schools if s.location in (Location.URBAN, Location.COUNTY_TOWN)]
+        urban_compulsory = _strongest_first([s for s in urban if s.school_type in COMPULSORY_TYPES])
+        urban_kindergartens = _strongest_first([s for s in urban if s.school_type == SchoolType.KINDERGARTEN])
+        by_township: dict[int, list[School]] = defaultdict(list)
+        for school in schools:
+            if school.location in (Location.TOWNSHIP, Location.VILLAGE):
+                by_township[school.township_id].append(school)
+
+        compulsory_targets, preschool_targets = [], []
+        village_kindergartens = []
+        for township_id in sorted(by_township):
+            members = by_township[township_id]
+            central = next((s for s in members if s.is_central and s.school_type != SchoolType.KINDERGARTEN), None)
+            central_kg = next((s for s in members if s.is_central and s.school_type == SchoolType.KINDERGARTEN), None)
+            if central:
+                compulsory_targets.append(central)
+            if central_kg:
+                preschool_targets.append(central_kg)
+            compulsory_targets += [s for s in members if s.school_type == SchoolType.JUNIOR_MIDDLE]
+            village_primaries = [s for s in members if s.village_id and s.school_type == SchoolType.PRIMARY]
+            for recipient in (s for s in members if s.village_id):
+                if self.rng.random() < LEAVE_OUT:
+                    continue
+                if recipient.school_type == SchoolType.KINDERGARTEN:
+                    village_kindergartens.append(recipient)
+                    if central_kg:
+                        self.pair(central_kg, recipient, Stage.PRESCHOOL, Tier.TOWNSHIP_VILLAGE, county)
+                elif central:
+                    helper = central
+                    if recipient.school_type == SchoolType.TEACHING_POINT and village_primaries:
+                        if self.rng.random() < VILLAGE_VILLAGE:
+                            helper = self.rng.choice(village_primaries)  # R10: a village–village pair
+                    self.pair(helper, recipient, Stage.COMPULSORY, Tier.TOWNSHIP_VILLAGE, county)
+
+        # R7 (districts, city–county) or R9 (counties, county–township): urban helpers → township schools.
+        tier = Tier.CITY_COUNTY if county.is_urban_district else Tier.COUNTY_TOWNSHIP
+        helpers = list(urban_compulsory)
+        for i, recipient in enumerate(compulsory_targets):
+            if helpers:
+                self.pair(helpers[i % len(helpers)], recipient, Stage.COMPULSORY, tier, county)
+        used = min(len(helpers), len(compulsory_targets))
+        # R5: county-town and urban kindergartens → central kindergartens; the rest help village kindergartens.
+        kg_targets = preschool_targets + village_kindergartens
+        for helper, recipient in zip(urban_kindergartens, kg_targets, strict=False):
+            self.pair(helper, recipient, Stage.PRESCHOOL, Tier.COUNTY_TOWNSHIP, county)
+        if urban_kindergartens and len(urban_kindergartens) < len(preschool_targets):
+            for i, recipient in enumerate(preschool_targets[len(urban_kindergartens) :]):
+                self.pair(urban_kindergartens[i % len(urban_kindergartens)], recipient, Stage.PRESCHOOL,
+                          Tier.COUNTY_TOWNSHIP, county)  # fmt: skip
+        return helpers[used:] if county.is_urban_district else []
+
+    def high_schools(self, schools: list[School]) -> None:
+        """The city's high schools help the demo complete middle schools' senior sections (city–county)."""
+        helpers = list(
+            School.objects.real()
+            .filter(
+                led_pairings__isnull=True, pairings_given__stage=Stage.HIGH_SCHOOL, pairings_given__is_city_fixed=True
+            )
+            .distinct()
+            .order_by("name")
+        )
+        recipients = [s for s in schools if s.school_type == SchoolType.COMPLETE_MIDDLE]
+        for i, recipient in enumerate(recipients):
+            if helpers:
+                pairing_create(
+                    helper=helpers[i % len(helpers)],
+                    recipient=recipient,
+                    stage=Stage.HIGH_SCHOOL,
+                    tier=Tier.CITY_COUNTY,
+                    cycle=self.cycle,
+                    actor=SYSTEM,
+                    arranged_by=ArrangedBy.CITY,
+                )
+                self.count += 1
+
+
+@transaction.atomic
+def demo_pairings_generate(*, seed: int, scale: str = "liuzhou") -> int:
+    """Create the demo pairings for the current demo schools; return how many were made."""
+    demo_pairings_clear()
+    return DemoPairer(seed).run()

@@ -1,0 +1,431 @@
+"""Cycles, district pairings, pairings, agreements with their problems, and work plans (R2–R16, R25–R26)."""
+
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from liuzhou_pairing.uploads import agreement_scan_path, validate_document, work_plan_path
+from schools.choices import Stage
+from schools.models import County, School
+from schools.validators import validate_phone
+
+from .choices import (
+    ArrangedBy,
+    Measure,
+    PairingStatus,
+    ProblemStatus,
+    Side,
+    Term,
+    Tier,
+    WorkPlanStatus,
+)
+
+TERM_NAMES = {Term.FIRST: "第一学期", Term.SECOND: "第二学期"}
+
+
+def semester_label(academic_year: int, term: int) -> str:
+    """Return the official label of a semester: 2016—2017学年第一学期."""
+    return f"{academic_year}—{academic_year + 1}学年{TERM_NAMES[term]}"
+
+
+class Cycle(models.Model):
+    """A pairing programme (帮扶周期) as data: its semesters and deadlines (R3, R25, R26)."""
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    first_academic_year = models.PositiveSmallIntegerField(
+        _("first academic year"), help_text=_("2016 means the 2016—2017 academic year.")
+    )
+    first_term = models.PositiveSmallIntegerField(_("first term"), choices=Term.choices, default=Term.FIRST)
+    last_academic_year = models.PositiveSmallIntegerField(_("last academic year"))
+    last_term = models.PositiveSmallIntegerField(_("last term"), choices=Term.choices, default=Term.FIRST)
+    work_plan_deadline = models.DateField(_("work plan deadline"))
+    agreement_deadline = models.DateField(_("agreement signing deadline"))
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("cycle")
+        verbose_name_plural = _("cycles")
+        ordering = ["-first_academic_year"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(last_academic_year__gte=models.F("first_academic_year")),
+                name="cycle_last_year_not_before_first",
+                violation_error_message=_("The last academic year cannot come before the first."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if (
+            self.first_academic_year
+            and self.last_academic_year
+            and (self.last_academic_year, self.last_term) < (self.first_academic_year, self.first_term)
+        ):
+            raise ValidationError({"last_term": _("The last semester cannot come before the first.")})
+
+    @property
+    def first_semester_label(self) -> str:
+        return semester_label(self.first_academic_year, self.first_term)
+
+    @property
+    def last_semester_label(self) -> str:
+        return semester_label(self.last_academic_year, self.last_term)
+
+    def semesters(self) -> list[tuple[int, int]]:
+        """Return every (academic year, term) of the cycle, in order."""
+        result, year, term = [], self.first_academic_year, self.first_term
+        while (year, term) <= (self.last_academic_year, self.last_term):
+            result.append((year, term))
+            year, term = (year, Term.SECOND) if term == Term.FIRST else (year + 1, Term.FIRST)
+        return result
+
+
+class DistrictPairing(models.Model):
+    """A city-fixed helper district → recipient county pair (对口帮扶县区, R11)."""
+
+    cycle = models.ForeignKey(
+        Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="district_pairings"
+    )
+    helper_county = models.ForeignKey(
+        County, verbose_name=_("helper district"), on_delete=models.PROTECT, related_name="district_pairings_given"
+    )
+    recipient_county = models.ForeignKey(
+        County,
+        verbose_name=_("recipient county"),
+        on_delete=models.PROTECT,
+        related_name="district_pairings_received",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("district pairing")
+        verbose_name_plural = _("district pairings")
+        ordering = ["cycle", "helper_county__code"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "helper_county"],
+                name="district_pairing_one_per_helper",
+                violation_error_message=_("This district already helps a county in this cycle."),
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "recipient_county"],
+                name="district_pairing_one_per_recipient",
+                violation_error_message=_("This county already has a helper district in this cycle."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(helper_county=models.F("recipient_county")),
+                name="district_pairing_two_units",
+                violation_error_message=_("A district cannot be paired with itself."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.helper_county} → {self.recipient_county}"
+
+
+class PairingQuerySet(models.QuerySet):
+    def live(self) -> "PairingQuerySet":
+        """Pairings that hold the two schools: proposed or active."""
+        return self.exclude(status=PairingStatus.ENDED)
+
+    def active(self) -> "PairingQuerySet":
+        return self.filter(status=PairingStatus.ACTIVE)
+
+    def in_cycle(self, cycle: Cycle) -> "PairingQuerySet":
+        return self.filter(cycle=cycle)
+
+    def with_warnings(self) -> "PairingQuerySet":
+        return self.exclude(warnings=[])
+
+    def involving_county(self, county: County) -> "PairingQuerySet":
+        return self.filter(Q(helper__county=county) | Q(recipient__county=county))
+
+    def with_late_agreement(self) -> "PairingQuerySet":
+        """Pairings whose agreement is unsigned after the deadline or was signed late (R26)."""
+        return self.filter(
+            Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
+            | Q(agreement__signed_on__gt=models.F("cycle__agreement_deadline"))
+        )  # fmt: skip
+
+
+class Pairing(models.Model):
+    """A helper school assisting a recipient school at a tier and stage for a cycle (结对帮扶)."""
+
+    cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="pairings")
+    helper = models.ForeignKey(
+        School, verbose_name=_("helper"), on_delete=models.PROTECT, related_name="pairings_given"
+    )
+    recipient = models.ForeignKey(
+        School, verbose_name=_("recipient"), on_delete=models.PROTECT, related_name="pairings_received"
+    )
+    stage = models.CharField(_("stage"), max_length=20, choices=Stage.choices)
+    tier = models.CharField(_("tier"), max_length=20, choices=Tier.choices)
+    arranged_by = models.CharField(_("arranged by"), max_length=10, choices=ArrangedBy.choices)
+    arranged_by_county = models.ForeignKey(
+        County,
+        verbose_name=_("arranging county bureau"),
+        on_delete=models.PROTECT,
+        related_name="arranged_pairings",
+        null=True,
+        blank=True,
+    )
+    is_city_fixed = models.BooleanField(
+        _("fixed by the city"), default=False, help_text=_("Changed only by the city bureau, with a reason (R16).")
+    )
+    lead_school = models.ForeignKey(
+        School,
+        verbose_name=_("lead school"),
+        on_delete=models.PROTECT,
+        related_name="led_pairings",
+        null=True,
+        blank=True,
+    )
+    status = models.CharField(_("status"), max_length=10, choices=PairingStatus.choices, default=PairingStatus.ACTIVE)
+    ended_on = models.DateField(_("ended on"), null=True, blank=True)
+    end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
+    helper_contact = models.CharField(_("helper contact person"), max_length=50, blank=True)
+    helper_phone = models.CharField(_("helper phone"), max_length=20, blank=True, validators=[validate_phone])
+    recipient_contact = models.CharField(_("recipient contact person"), max_length=50, blank=True)
+    recipient_phone = models.CharField(_("recipient phone"), max_length=20, blank=True, validators=[validate_phone])
+    warnings = models.JSONField(
+        _("warnings"), default=list, blank=True, help_text=_("Codes of the rules this pairing departs from.")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = PairingQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("pairing")
+        verbose_name_plural = _("pairings")
+        ordering = ["cycle", "tier", "helper__name", "recipient__name"]
+        permissions = [("change_city_fixed_pairing", _("Can change or end city-fixed pairings"))]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(helper=models.F("recipient")),
+                name="pairing_two_schools",
+                violation_error_message=_("A school cannot help itself."),
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "helper", "recipient"],
+                condition=~Q(status=PairingStatus.ENDED),
+                name="pairing_unique_live_pair",
+                violation_error_message=_("These two schools are already paired in this cycle."),
+            ),
+            models.CheckConstraint(
+                condition=Q(status=PairingStatus.ENDED, ended_on__isnull=False)
+                | (~Q(status=PairingStatus.ENDED) & Q(ended_on__isnull=True)),
+                name="pairing_ended_on_iff_ended",
+                violation_error_message=_("An ended pairing has an end date; no other pairing does."),
+            ),
+            models.CheckConstraint(
+                condition=Q(arranged_by=ArrangedBy.CITY) | Q(arranged_by_county__isnull=False),
+                name="pairing_county_arrangement_names_county",
+                violation_error_message=_("A pairing arranged by a county bureau names that county."),
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["cycle", "status"], name="pairing_cycle_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.helper} → {self.recipient}"
+
+    def clean(self) -> None:
+        if self.status == PairingStatus.ENDED and not self.end_reason.strip():
+            raise ValidationError({"end_reason": _("Give the reason the pairing ended.")})
+
+    @property
+    def warning_messages(self) -> list[str]:
+        from .rules import warning_message
+
+        return [warning_message(code) for code in self.warnings]
+
+    @classmethod
+    def live_exists(cls, school_ref: OuterRef, cycle: Cycle) -> Exists:
+        """Return an Exists() that is true when the referenced school is in an active pairing of `cycle`."""
+        return Exists(
+            cls.objects.filter(cycle=cycle, status=PairingStatus.ACTIVE).filter(
+                Q(helper=school_ref) | Q(recipient=school_ref)
+            )
+        )
+
+
+class Agreement(models.Model):
+    """The five-year agreement a pair signs (结对帮扶协议, R26): one pair, one precise plan."""
+
+    pairing = models.OneToOneField(
+        Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="agreement"
+    )
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    helper_signatory = models.CharField(_("helper signatory"), max_length=50, blank=True)
+    recipient_signatory = models.CharField(_("recipient signatory"), max_length=50, blank=True)
+    plan = models.TextField(_("the pair's plan"), blank=True, help_text=_("一对帮扶一精准方案 (R26)."))
+    scan = models.FileField(
+        _("signed scan"),
+        upload_to=agreement_scan_path,
+        blank=True,
+        validators=[validate_document],
+        help_text=_("PDF or image, at most 10 MB."),
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["pairing"]
+
+    def __str__(self) -> str:
+        return str(self.pairing)
+
+    def clean(self) -> None:
+        if self.signed_on and not (self.helper_signatory.strip() and self.recipient_signatory.strip()):
+            raise ValidationError(_("A signed agreement names the signatory of each side."))
+
+    @property
+    def is_late(self) -> bool:
+        """Return whether the agreement was signed after the cycle's deadline (allowed, reported)."""
+        if not self.signed_on:
+            return False
+        return self.signed_on > self.pairing.cycle.agreement_deadline
+
+
+class Problem(models.Model):
+    """One diagnosed problem and its countermeasure (一问题一对策, R26) inside an agreement."""
+
+    agreement = models.ForeignKey(
+        Agreement, verbose_name=_("agreement"), on_delete=models.CASCADE, related_name="problems"
+    )
+    problem = models.TextField(_("problem"))
+    countermeasure = models.TextField(_("countermeasure"))
+    measure = models.CharField(_("measure"), max_length=30, choices=Measure.choices)
+    responsible_side = models.CharField(_("responsible side"), max_length=10, choices=Side.choices)
+    target_academic_year = models.PositiveSmallIntegerField(_("target academic year"), null=True, blank=True)
+    target_term = models.PositiveSmallIntegerField(_("target term"), choices=Term.choices, null=True, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("problem and countermeasure")
+        verbose_name_plural = _("problems and countermeasures")
+        ordering = ["agreement", "id"]
+
+    def __str__(self) -> str:
+        return self.problem[:40]
+
+    def clean(self) -> None:
+        if (self.target_academic_year is None) != (self.target_term is None):
+            raise ValidationError({"target_term": _("Give both the academic year and the term of the target.")})
+        if self.target_academic_year and self.agreement_id:
+            cycle = self.agreement.pairing.cycle
+            if (self.target_academic_year, self.target_term) not in cycle.semesters():
+                raise ValidationError(
+                    {
+                        "target_academic_year": _(
+                            "The target semester lies outside the cycle (%(first)s to %(last)s)."
+                        )
+                        % {"first": cycle.first_semester_label, "last": cycle.last_semester_label}
+                    }
+                )
+
+    @property
+    def target_semester_label(self) -> str:
+        if self.target_academic_year and self.target_term:
+            return semester_label(self.target_academic_year, self.target_term)
+        return ""
+
+
+class WorkPlan(models.Model):
+    """A unit's stamped work plan sent to the city bureau by the deadline (工作方案报送, R25).
+
+    The unit is a county-level bureau, or a school (a city high school in a fixed pair, the city special school).
+    """
+
+    cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="work_plans")
+    county = models.ForeignKey(
+        County,
+        verbose_name=_("county bureau"),
+        on_delete=models.PROTECT,
+        related_name="work_plans",
+        null=True,
+        blank=True,
+    )
+    school = models.ForeignKey(
+        School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="work_plans", null=True, blank=True
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=WorkPlanStatus.choices, default=WorkPlanStatus.MISSING
+    )
+    submitted_on = models.DateField(_("submitted on"), null=True, blank=True)
+    document = models.FileField(
+        _("stamped plan"),
+        upload_to=work_plan_path,
+        blank=True,
+        validators=[validate_document],
+        help_text=_("The plan with the official stamp (加盖公章): PDF or image, at most 10 MB."),
+    )
+    has_arrangement_tables = models.BooleanField(_("arrangement tables attached"), default=False)
+    return_reason = models.CharField(_("reason for returning"), max_length=200, blank=True)
+
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("work plan")
+        verbose_name_plural = _("work plans")
+        ordering = ["cycle", "county__code", "school__name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(county__isnull=False, school__isnull=True) | Q(county__isnull=True, school__isnull=False),
+                name="work_plan_one_unit",
+                violation_error_message=_("A work plan belongs to either a county bureau or a school."),
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "county"],
+                name="work_plan_one_per_county",
+                violation_error_message=_("This county bureau already has a work plan in this cycle."),
+            ),
+            models.UniqueConstraint(
+                fields=["cycle", "school"],
+                name="work_plan_one_per_school",
+                violation_error_message=_("This school already has a work plan in this cycle."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.cycle}"
+
+    def clean(self) -> None:
+        errors = {}
+        if self.status != WorkPlanStatus.MISSING:
+            if not self.submitted_on:
+                errors["submitted_on"] = _("Give the date the plan was submitted.")
+            if not self.document:
+                errors["document"] = _("Attach the stamped plan.")
+        if self.status == WorkPlanStatus.RETURNED and not self.return_reason.strip():
+            errors["return_reason"] = _("Give the reason the plan was returned.")
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def unit(self) -> County | School | None:
+        return self.county or self.school
+
+    @property
+    def due_on(self) -> datetime.date:
+        return self.cycle.work_plan_deadline
+
+    def is_late(self, today: datetime.date | None = None) -> bool:
+        """Return whether the plan came after the deadline, or has not come and the deadline has passed."""
+        if self.submitted_on:
+            return self.submitted_on > self.due_on
+        return today is not None and today > self.due_on

@@ -1,0 +1,174 @@
+"""Import/export of pairings. Schools are found by national school code or exact name; every row goes through
+the rules engine (`pairing_create` / `pairing_update`), and one bad row rolls back the whole file."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from import_export import fields, widgets
+
+from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget
+from schools.choices import Stage
+from schools.models import School
+from schools.resources import CountyWidget, TextWidget, _text
+
+from .choices import ArrangedBy, PairingStatus, Tier
+from .models import Cycle, Pairing
+from .rules import warning_message
+from .services import CONTACT_FIELDS, pairing_create, pairing_end, pairing_update
+
+CITY_BUREAU = "市教育局"
+
+
+class SchoolWidget(widgets.ForeignKeyWidget):
+    """Find a school by its 10-digit national school code or its exact name."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(School, field="name", **kwargs)
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> School | None:
+        text = _text(value)
+        if not text:
+            return None
+        school = School.objects.filter(school_code=text).first() if text.isdigit() else None
+        school = school or School.objects.filter(name=text).first()
+        if school is None:
+            raise ValueError(_("No school has the code or exact name “%(value)s”.") % {"value": text})
+        return school
+
+
+class CycleWidget(widgets.ForeignKeyWidget):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(Cycle, field="name", **kwargs)
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> Cycle | None:
+        text = _text(value)
+        if not text:
+            return None
+        cycle = Cycle.objects.filter(name=text).first()
+        if cycle is None:
+            raise ValueError(_("Unknown cycle “%(value)s”.") % {"value": text})
+        return cycle
+
+
+class ArrangerWidget(widgets.Widget):
+    """The arranging bureau: 市教育局, or a county-level unit by any of its names."""
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> Any:
+        text = _text(value)
+        if not text or text == CITY_BUREAU:
+            return None
+        county = CountyWidget().lookup(text.removesuffix("教育局"))
+        if county is None:
+            raise ValueError(_("Unknown arranging bureau “%(value)s”.") % {"value": text})
+        return county
+
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return f"{value.name}教育局" if value else CITY_BUREAU
+
+
+class WarningsWidget(widgets.Widget):
+    def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
+        return "；".join(warning_message(code) for code in value or [])
+
+
+class PairingResource(BaseModelResource):
+    """Pairings as a spreadsheet, one pairing per row, keyed by cycle, helper and recipient."""
+
+    cycle = fields.Field("cycle", "帮扶周期", widget=CycleWidget())
+    stage = fields.Field("stage", "学段", widget=ChoiceWidget(Stage, "学段"))
+    tier = fields.Field("tier", "帮扶层级", widget=ChoiceWidget(Tier, "帮扶层级"))
+    helper = fields.Field("helper", "帮扶学校", widget=SchoolWidget())
+    helper_contact = fields.Field("helper_contact", "帮扶学校联系人", widget=TextWidget())
+    helper_phone = fields.Field("helper_phone", "帮扶学校联系电话", widget=TextWidget())
+    recipient = fields.Field("recipient", "受援学校", widget=SchoolWidget())
+    recipient_contact = fields.Field("recipient_contact", "受援学校联系人", widget=TextWidget())
+    recipient_phone = fields.Field("recipient_phone", "受援学校联系电话", widget=TextWidget())
+    arranged_by_county = fields.Field("arranged_by_county", "安排单位", widget=ArrangerWidget())
+    status = fields.Field("status", "状态", widget=ChoiceWidget(PairingStatus, "状态"))
+    end_reason = fields.Field("end_reason", "结束原因", widget=TextWidget())
+    is_city_fixed = fields.Field("is_city_fixed", "市局统筹", readonly=True, widget=widgets.Widget())
+    warnings = fields.Field("warnings", "预警", readonly=True, widget=WarningsWidget())
+
+    class Meta:
+        model = Pairing
+        import_id_fields = ["cycle", "helper", "recipient"]
+        fields = [
+            "cycle",
+            "stage",
+            "tier",
+            "helper",
+            "helper_contact",
+            "helper_phone",
+            "recipient",
+            "recipient_contact",
+            "recipient_phone",
+            "arranged_by_county",
+            "status",
+            "end_reason",
+            "is_city_fixed",
+            "warnings",
+        ]
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+
+    def get_queryset(self):
+        return Pairing.objects.select_related("cycle", "helper", "recipient", "arranged_by_county")
+
+    def get_instance(self, instance_loader, row):
+        # The row's pairing is the live one of that cycle and pair (an ended one stays as a record).
+        try:
+            cycle = self.fields["cycle"].clean(row)
+            helper = self.fields["helper"].clean(row)
+            recipient = self.fields["recipient"].clean(row)
+        except ValueError:
+            return None
+        return self.get_queryset().live().filter(cycle=cycle, helper=helper, recipient=recipient).first()
+
+    def export_field(self, field, instance, **kwargs: Any) -> Any:
+        if field.attribute == "is_city_fixed":
+            return "是" if instance.is_city_fixed else "否"
+        return super().export_field(field, instance, **kwargs)
+
+    def before_import_row(self, row, **kwargs: Any) -> None:
+        if "状态" in row and not _text(row["状态"]):
+            row["状态"] = PairingStatus.ACTIVE
+
+    def save_through_service(self, instance: Pairing, *, is_create: bool) -> None:
+        contacts = {f: getattr(instance, f) for f in CONTACT_FIELDS}
+        try:
+            if is_create:
+                created = pairing_create(
+                    helper=instance.helper,
+                    recipient=instance.recipient,
+                    stage=instance.stage,
+                    tier=instance.tier,
+                    cycle=instance.cycle,
+                    actor=self.user,
+                    arranged_by=ArrangedBy.COUNTY if instance.arranged_by_county_id else ArrangedBy.CITY,
+                    arranged_by_county=instance.arranged_by_county,
+                    status=instance.status,
+                    **contacts,
+                )
+                instance.pk = created.pk
+                return
+            stored = Pairing.objects.get(pk=instance.pk)
+            ending = instance.status == PairingStatus.ENDED and stored.status != PairingStatus.ENDED
+            changes = {
+                "stage": instance.stage,
+                "tier": instance.tier,
+                "arranged_by": ArrangedBy.COUNTY if instance.arranged_by_county_id else ArrangedBy.CITY,
+                "arranged_by_county": instance.arranged_by_county,
+                **contacts,
+            }
+            if not ending:
+                changes["status"] = instance.status
+            changes = {k: v for k, v in changes.items() if getattr(stored, k) != v}
+            if changes:
+                stored = pairing_update(pairing=stored, actor=self.user, reason=instance.end_reason, **changes)
+            if ending:
+                pairing_end(pairing=stored, actor=self.user, on=timezone.localdate(), reason=instance.end_reason)
+        except PermissionDenied as exc:
+            raise ValidationError(str(exc)) from exc

@@ -1,0 +1,136 @@
+"""Reads for pairings: coverage (R1), warnings per county, late agreements (R26) and late work plans (R25).
+
+Each selector runs a fixed number of queries whatever the data size.
+"""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet
+
+from schools.choices import Ownership, Stage
+from schools.models import County, School
+
+from .choices import PairingStatus, WorkPlanStatus
+from .models import Cycle, Pairing, WorkPlan
+
+
+@dataclass
+class CoverageRow:
+    """One county and stage: its public schools in no active pairing, and private participation (R1)."""
+
+    county: County | None
+    stage: str
+    public_total: int = 0
+    private_total: int = 0
+    private_participating: int = 0
+    uncovered: list[School] = field(default_factory=list)
+
+    @property
+    def public_covered(self) -> int:
+        return self.public_total - len(self.uncovered)
+
+    @property
+    def private_rate(self) -> float | None:
+        """Return the share of private schools taking part, or None when there are none."""
+        return self.private_participating / self.private_total if self.private_total else None
+
+    @property
+    def stage_label(self) -> str:
+        return str(Stage(self.stage).label)
+
+
+def coverage(*, cycle: Cycle, schools: QuerySet | None = None) -> list[CoverageRow]:
+    """Return, per county and stage, the active public schools in no active pairing of `cycle` at that stage
+    (as helper, recipient or lead school), and the share of active private schools that take part.
+    `schools` narrows the registry (scoping).
+
+    Two queries: the (school, stage) pairs of the cycle's active pairings, and the schools themselves.
+    """
+    covered: set[tuple[int, str]] = set()
+    active = Pairing.objects.filter(cycle=cycle, status=PairingStatus.ACTIVE)
+    for helper_id, recipient_id, lead_id, stage in active.values_list(
+        "helper_id", "recipient_id", "lead_school_id", "stage"
+    ):
+        covered.update({(helper_id, stage), (recipient_id, stage), (lead_id, stage)})
+
+    schools = (schools if schools is not None else School.objects.all()).active().select_related("county")
+    rows: dict[tuple[int | None, str], CoverageRow] = {}
+    for school in schools.only("id", "name", "school_type", "ownership", "county__code", "county__name"):
+        for stage in school.stages:
+            key = (school.county_id, stage)
+            row = rows.get(key)
+            if row is None:
+                row = rows[key] = CoverageRow(county=school.county, stage=stage)
+            in_pairing = (school.pk, stage) in covered
+            if school.ownership == Ownership.PUBLIC:
+                row.public_total += 1
+                if not in_pairing:
+                    row.uncovered.append(school)
+            else:
+                row.private_total += 1
+                row.private_participating += in_pairing
+    stage_order = {s: i for i, s in enumerate(Stage.values)}
+    return sorted(rows.values(), key=lambda r: (r.county.code if r.county else "999999", stage_order[r.stage]))
+
+
+@dataclass
+class CountyWarnings:
+    county: County | None
+    pairings: list[Pairing]
+
+
+def warnings_by_county(*, cycle: Cycle, pairings: QuerySet | None = None) -> list[CountyWarnings]:
+    """Return the live pairings of `cycle` that carry warnings, grouped by the county that arranged them
+    (or, for city arrangements, the recipient's county). One query."""
+    qs = (pairings if pairings is not None else Pairing.objects.all()).filter(cycle=cycle).live().with_warnings()
+    qs = qs.select_related("helper", "recipient__county", "arranged_by_county").order_by("helper__name")
+    groups: dict[int | None, CountyWarnings] = {}
+    for pairing in qs:
+        county = pairing.arranged_by_county or pairing.recipient.county
+        key = county.pk if county else None
+        groups.setdefault(key, CountyWarnings(county=county, pairings=[])).pairings.append(pairing)
+    return sorted(groups.values(), key=lambda g: g.county.code if g.county else "999999")
+
+
+@dataclass
+class LateAgreement:
+    pairing: Pairing
+    signed_on: datetime.date | None
+
+    @property
+    def unsigned(self) -> bool:
+        return self.signed_on is None
+
+
+def late_agreements(*, cycle: Cycle, today: datetime.date, pairings: QuerySet | None = None) -> list[LateAgreement]:
+    """Return the active pairings whose agreement was signed after the deadline, or is still unsigned once
+    the deadline has passed (R26). One query."""
+    qs = (pairings if pairings is not None else Pairing.objects.all()).filter(cycle=cycle, status=PairingStatus.ACTIVE)
+    late = Q(agreement__signed_on__gt=cycle.agreement_deadline)
+    if today > cycle.agreement_deadline:
+        late |= Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
+    qs = qs.filter(late).select_related("helper", "recipient", "agreement").order_by("helper__name", "recipient__name")
+    result = []
+    for pairing in qs:
+        agreement = getattr(pairing, "agreement", None)
+        result.append(LateAgreement(pairing=pairing, signed_on=agreement.signed_on if agreement else None))
+    return result
+
+
+def late_work_plans(*, cycle: Cycle, today: datetime.date, plans: QuerySet | None = None) -> list[WorkPlan]:
+    """Return the work plans submitted after the deadline, or still missing once it has passed (R25)."""
+    qs = (plans if plans is not None else WorkPlan.objects.all()).filter(cycle=cycle)
+    late = Q(submitted_on__gt=cycle.work_plan_deadline)
+    if today > cycle.work_plan_deadline:
+        late |= Q(status=WorkPlanStatus.MISSING)
+    return list(qs.filter(late).select_related("county", "school", "cycle").order_by("county__code", "school__name"))
+
+
+def uncovered_counts(rows: list[CoverageRow]) -> dict[str, int]:
+    """Return how many public schools are uncovered per stage, over all counties."""
+    totals: dict[str, int] = defaultdict(int)
+    for row in rows:
+        totals[row.stage] += len(row.uncovered)
+    return dict(totals)

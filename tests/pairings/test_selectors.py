@@ -1,0 +1,82 @@
+"""Coverage (R1): per county and stage, in a bounded number of queries whatever the data size."""
+
+import pytest
+
+from pairings.selectors import coverage, warnings_by_county
+from schools.choices import Location, Ownership, SchoolType, Stage, Standing
+from schools.models import School
+from tests.factories import SchoolFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def test_r1_coverage_lists_public_schools_in_no_active_pairing(world):
+    helper, central = world.urban(), world.central()
+    world.pair(helper, central)
+    left_out = world.village_school("甲村小学")
+    private_in = world.school("民办幼儿园", SchoolType.KINDERGARTEN, ownership=Ownership.PRIVATE,
+                              standing=Standing.HIGH_QUALITY)  # fmt: skip
+    world.school("民办幼儿园二", SchoolType.KINDERGARTEN, ownership=Ownership.PRIVATE)
+    world.pair(private_in, world.central("甲镇中心幼儿园", SchoolType.KINDERGARTEN), Stage.PRESCHOOL,
+               "county_township")  # fmt: skip
+    rows = {(r.county.name, r.stage): r for r in coverage(cycle=world.cycle)}
+    compulsory = rows[("测试县", Stage.COMPULSORY)]
+    assert compulsory.uncovered == [left_out]
+    assert (compulsory.public_total, compulsory.public_covered) == (2, 1)
+    assert rows[("测试城区", Stage.COMPULSORY)].uncovered == []
+    preschool = rows[("测试县", Stage.PRESCHOOL)]
+    assert (preschool.private_total, preschool.private_participating, preschool.private_rate) == (2, 1, 0.5)
+    assert preschool.uncovered == []
+
+
+def test_r1_coverage_is_per_stage_and_counts_lead_schools(world):
+    complete = world.school("完全中学", SchoolType.COMPLETE_MIDDLE)
+    world.pair(world.urban(), complete)
+    lead = SchoolFactory(name="市特校", school_type=SchoolType.SPECIAL, county=None, is_city_administered=True)
+    a = world.urban("甲特校", SchoolType.SPECIAL)
+    b = world.school("乙特校", SchoolType.SPECIAL)
+    world.pair(a, b, Stage.SPECIAL, "city_county", lead_school=lead)
+    rows = coverage(cycle=world.cycle)
+    high = next(r for r in rows if r.stage == Stage.HIGH_SCHOOL)
+    assert high.uncovered == [complete]  # paired for compulsory, not for high school
+    assert not any(lead in r.uncovered for r in rows)
+
+
+def test_r1_closed_and_ended_do_not_count(world):
+    import datetime
+
+    from pairings.services import pairing_end
+
+    central = world.central()
+    pairing = world.pair(world.urban(), central)
+    pairing_end(pairing=pairing, actor=None, on=datetime.date(2018, 1, 1), reason="调整")
+    rows = {(r.county.name, r.stage): r for r in coverage(cycle=world.cycle)}
+    assert central in rows[("测试县", Stage.COMPULSORY)].uncovered
+
+
+@pytest.mark.parametrize("size", [10, 1000])
+def test_r1_coverage_runs_a_bounded_number_of_queries(world, size, django_assert_max_num_queries):
+    helpers = [world.urban("帮扶小学")]
+    School.objects.bulk_create(
+        School(name=f"规模测试学校{i}", school_type=SchoolType.PRIMARY if i % 2 else SchoolType.KINDERGARTEN,
+               county=world.county if i % 3 else world.district, location=Location.COUNTY_TOWN,
+               ownership=Ownership.PUBLIC if i % 5 else Ownership.PRIVATE)
+        for i in range(size)
+    )  # fmt: skip
+    recipients = School.objects.filter(name__startswith="规模测试学校", county=world.county,
+                                       school_type=SchoolType.PRIMARY, ownership=Ownership.PUBLIC)[:5]  # fmt: skip
+    for recipient in recipients:
+        world.pair(helpers[0], recipient)
+    with django_assert_max_num_queries(2):
+        rows = coverage(cycle=world.cycle)
+        total = sum(r.public_total + r.private_total for r in rows)
+        names = [s.name for r in rows for s in r.uncovered]
+    assert total == size + 1
+    assert len(names) == sum(r.public_total for r in rows) - len(recipients) - 1
+
+
+def test_warnings_are_listed_per_arranging_county(world):
+    a = world.pair(world.urban(standing=Standing.ORDINARY), world.central(), arranged_by_county=world.district)
+    world.pair(world.urban("优质小学"), world.central("乙镇中心小学", township=world.other_town))
+    groups = warnings_by_county(cycle=world.cycle)
+    assert [(g.county.name, g.pairings) for g in groups] == [("测试城区", [a])]
