@@ -6,10 +6,13 @@ exported under one UI language must import under another.
 
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
+
+from accounts.roles import scope_of
 
 # Cells starting with these can be run as formulas by spreadsheet programs (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -87,6 +90,38 @@ class BaseModelResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs: Any) -> None:
         self.user = kwargs.get("user", self.user)
         super().before_import(dataset, **kwargs)
+
+    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True) -> None:
+        self.check_scope(instance)
+        super().validate_instance(instance, import_validation_errors, validate_unique)
+
+    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        # A row naming an object outside the user's scope is refused, even when it would change nothing.
+        if self.user is not None and instance.pk is not None and not self.in_scope(instance):
+            return False
+        return super().skip_row(instance, original, row, import_validation_errors)
+
+    def in_scope(self, instance) -> bool:
+        manager = self._meta.model._default_manager
+        return manager.editable_by(self.user).filter(pk=instance.pk).exists()
+
+    def check_scope(self, instance) -> None:
+        """Refuse a row the importing user may not write: an existing object outside what it may change, or a
+        new one it may not create. Imports run by the system (commands, no user) are not limited."""
+        if self.user is None:
+            return
+        if instance.pk is not None:
+            allowed = self.in_scope(instance)
+        else:
+            allowed = self.may_create(instance)
+        if not allowed:
+            raise ValidationError(self.scope_message())
+
+    def may_create(self, instance) -> bool:
+        return scope_of(self.user).city
+
+    def scope_message(self) -> str:
+        return _("This row is outside your area of responsibility.")
 
     def export_field(self, field, instance, **kwargs: Any) -> Any:
         return escape_formula(super().export_field(field, instance, **kwargs))

@@ -8,8 +8,9 @@ from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from liuzhou_pairing.admin import ImportExportModelAdmin
-from schools.models import County
+from accounts.roles import scope_of
+from liuzhou_pairing.admin import ImportExportModelAdmin, ScopedAdminMixin, ScopedInlineMixin
+from schools.models import County, School
 
 from .choices import PairingStatus
 from .forms import PairingAdminForm, WorkPlanAdminForm
@@ -58,7 +59,7 @@ class HasWarningsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Cycle)
-class CycleAdmin(SimpleHistoryAdmin):
+class CycleAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "first_semester_label", "last_semester_label", "work_plan_deadline", "agreement_deadline"]
 
     @admin.display(description=_("first semester"))
@@ -71,7 +72,7 @@ class CycleAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DistrictPairing)
-class DistrictPairingAdmin(SimpleHistoryAdmin):
+class DistrictPairingAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["helper_county", "recipient_county", "cycle"]
     list_filter = ["cycle"]
     list_select_related = ["helper_county", "recipient_county", "cycle"]
@@ -83,11 +84,8 @@ class DistrictPairingAdmin(SimpleHistoryAdmin):
     def has_change_permission(self, request, obj=None):
         return can_change_city_fixed(request.user) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
 
-
-class AgreementInline(admin.StackedInline):
+class AgreementInline(ScopedInlineMixin, admin.StackedInline):
     model = Agreement
     extra = 0
     max_num = 1
@@ -151,6 +149,18 @@ class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             return "—"
         return format_html_join("", "<div>⚠ {}</div>", ((m,) for m in obj.warning_messages))
 
+    def get_readonly_fields(self, request, obj=None):
+        readonly = list(super().get_readonly_fields(request, obj))
+        if not scope_of(request.user).city:
+            # A county bureau arranges its own pairings; city-fixed ones and lead schools are the city's (R16).
+            readonly += ["arranged_by", "arranged_by_county", "is_city_fixed", "lead_school"]
+        return readonly
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name in ("helper", "recipient"):
+            kwargs["queryset"] = School.objects.pairable_for(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     def get_form(self, request, obj=None, change=False, **kwargs):
         form_class = super().get_form(request, obj, change=change, **kwargs)
 
@@ -164,6 +174,10 @@ class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         reason = data.get("reason", "")
+        scope = scope_of(request.user)
+        if not scope.city:
+            data["arranged_by"], data["arranged_by_county"] = "county", County.objects.get(pk=scope.county_id)
+            data["is_city_fixed"], data["lead_school"] = False, None
         if not change:
             created = pairing_create(
                 helper=data["helper"],
@@ -202,12 +216,8 @@ class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         for agreement in formset.save(commit=False):
             agreement_save(agreement=agreement, actor=request.user)
 
-    def has_delete_permission(self, request, obj=None):
-        # Pairings end with a date and reason; they are never deleted, so that the record stays.
-        return False
 
-
-class ProblemInline(admin.TabularInline):
+class ProblemInline(ScopedInlineMixin, admin.TabularInline):
     model = Problem
     extra = 1
     fields = ["problem", "countermeasure", "measure", "responsible_side", "target_academic_year", "target_term",
@@ -215,7 +225,7 @@ class ProblemInline(admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(SimpleHistoryAdmin):
+class AgreementAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["pairing", "signed_on", "is_late_display", "has_scan"]
     list_filter = ["pairing__cycle", "pairing__stage", "pairing__tier"]
     search_fields = ["pairing__helper__name", "pairing__recipient__name"]
@@ -231,6 +241,11 @@ class AgreementAdmin(SimpleHistoryAdmin):
     def has_scan(self, obj: Agreement) -> bool:
         return bool(obj.scan)
 
+    def get_readonly_fields(self, request, obj=None):
+        if scope_of(request.user).school_id:
+            return ["pairing", "signed_on", "helper_signatory", "recipient_signatory", "plan"]  # the scan stays
+        return ["pairing"] if obj else []
+
     def save_model(self, request, obj, form, change):
         agreement_save(agreement=obj, actor=request.user)
 
@@ -240,12 +255,9 @@ class AgreementAdmin(SimpleHistoryAdmin):
         for problem in formset.deleted_objects:
             problem.delete()
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(WorkPlan)
-class WorkPlanAdmin(SimpleHistoryAdmin):
+class WorkPlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["unit", "status", "submitted_on", "due_on", "is_late_display", "has_arrangement_tables", "cycle"]
     list_filter = ["cycle", "status", "has_arrangement_tables"]
     search_fields = ["county__name", "school__name"]
@@ -267,10 +279,20 @@ class WorkPlanAdmin(SimpleHistoryAdmin):
         return obj.is_late(timezone.localdate())
 
     def get_readonly_fields(self, request, obj=None):
-        return ["cycle", "county", "school"] if obj else []
+        readonly = ["cycle", "county", "school"] if obj else []
+        if not request.user.has_perm("pairings.review_workplan"):
+            readonly.append("return_reason")
+        return readonly
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class RequestForm(form_class):
+            def __init__(self, *args, **kw):
+                kw.setdefault("actor", request.user)
+                super().__init__(*args, **kw)
+
+        return RequestForm
 
     def save_model(self, request, obj, form, change):
         work_plan_save(plan=obj, actor=request.user, reason=form.cleaned_data.get("return_reason", ""))
-
-    def has_delete_permission(self, request, obj=None):
-        return False

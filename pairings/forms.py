@@ -6,10 +6,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from .choices import PairingStatus
+from .choices import PairingStatus, WorkPlanStatus
 from .models import Pairing, WorkPlan
 from .rules import Draft, evaluate
-from .services import CONTACT_FIELDS, can_change_city_fixed, work_plan_transition_check
+from .services import CONTACT_FIELDS, can_change_city_fixed, can_review_work_plans, work_plan_transition_check
 
 
 class PairingAdminForm(forms.ModelForm):
@@ -90,9 +90,18 @@ class WorkPlanAdminForm(forms.ModelForm):
         fields = ["cycle", "county", "school", "status", "submitted_on", "document", "has_arrangement_tables",
                   "return_reason"]  # fmt: skip
 
+    def __init__(self, *args: Any, actor: Any = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.actor = actor
+
     def clean(self) -> dict:
         data = super().clean()
         if self.instance.pk and "status" in data:
+            stored_status = WorkPlan.objects.values_list("status", flat=True).get(pk=self.instance.pk)
+            reviewing = data["status"] in (WorkPlanStatus.ACCEPTED, WorkPlanStatus.RETURNED)
+            if reviewing and data["status"] != stored_status and not can_review_work_plans(self.actor):
+                self.add_error("status", _("Only the city bureau accepts or returns work plans (R25)."))
+                return data
             stored = WorkPlan.objects.get(pk=self.instance.pk)
             try:
                 work_plan_transition_check(

@@ -8,6 +8,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.roles import scope_of
+from liuzhou_pairing.querysets import ReferenceQuerySet
 from liuzhou_pairing.uploads import agreement_scan_path, validate_document, work_plan_path
 from schools.choices import Stage
 from schools.models import County, School
@@ -45,6 +47,7 @@ class Cycle(models.Model):
     work_plan_deadline = models.DateField(_("work plan deadline"))
     agreement_deadline = models.DateField(_("agreement signing deadline"))
 
+    objects = ReferenceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -103,6 +106,7 @@ class DistrictPairing(models.Model):
         related_name="district_pairings_received",
     )
 
+    objects = ReferenceQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -147,6 +151,30 @@ class PairingQuerySet(models.QuerySet):
 
     def involving_county(self, county: County) -> "PairingQuerySet":
         return self.filter(Q(helper__county=county) | Q(recipient__county=county))
+
+    def for_user(self, user) -> "PairingQuerySet":
+        """Return the pairings `user` may see. A county sees every pairing with a school of its own on either
+        side (so a cross-county pairing is visible to both counties); a school sees those it helps, receives
+        or leads; the city and the region see all."""
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        if scope.county_id:
+            return self.filter(Q(helper__county_id=scope.county_id) | Q(recipient__county_id=scope.county_id))
+        if scope.school_id:
+            school = scope.school_id
+            return self.filter(Q(helper_id=school) | Q(recipient_id=school) | Q(lead_school_id=school))
+        return self.none()
+
+    def editable_by(self, user) -> "PairingQuerySet":
+        """Return the pairings `user` may change: the city all; a county bureau those it arranged (R12:
+        the side that arranged a cross-county pairing edits it). City-fixed ones stay the city's (R16)."""
+        scope = scope_of(user)
+        if scope.city:
+            return self
+        if scope.writes and scope.county_id:
+            return self.filter(arranged_by_county_id=scope.county_id, is_city_fixed=False)
+        return self.none()
 
     def with_late_agreement(self) -> "PairingQuerySet":
         """Pairings whose agreement is unsigned after the deadline or was signed late (R26)."""
@@ -259,6 +287,22 @@ class Pairing(models.Model):
         )
 
 
+class AgreementQuerySet(models.QuerySet):
+    def for_user(self, user) -> "AgreementQuerySet":
+        """Return the agreements of the pairings `user` may see."""
+        return self.filter(pairing__in=Pairing.objects.for_user(user))
+
+    def editable_by(self, user) -> "AgreementQuerySet":
+        """Return the agreements `user` may change: the city all; a county bureau those of pairings with a
+        school of its own; school staff their own (the signed scan only, which the admin enforces)."""
+        scope = scope_of(user)
+        if scope.city:
+            return self
+        if scope.writes and (scope.county_id or scope.school_id):
+            return self.for_user(user).exclude(pairing__status=PairingStatus.ENDED)
+        return self.none()
+
+
 class Agreement(models.Model):
     """The five-year agreement a pair signs (结对帮扶协议, R26): one pair, one precise plan."""
 
@@ -277,6 +321,7 @@ class Agreement(models.Model):
         help_text=_("PDF or image, at most 10 MB."),
     )
 
+    objects = AgreementQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -299,6 +344,14 @@ class Agreement(models.Model):
         return self.signed_on > self.pairing.cycle.agreement_deadline
 
 
+class ProblemQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ProblemQuerySet":
+        return self.filter(agreement__in=Agreement.objects.for_user(user))
+
+    def editable_by(self, user) -> "ProblemQuerySet":
+        return self.filter(agreement__in=Agreement.objects.editable_by(user))
+
+
 class Problem(models.Model):
     """One diagnosed problem and its countermeasure (一问题一对策, R26) inside an agreement."""
 
@@ -313,6 +366,7 @@ class Problem(models.Model):
     target_term = models.PositiveSmallIntegerField(_("target term"), choices=Term.choices, null=True, blank=True)
     status = models.CharField(_("status"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
 
+    objects = ProblemQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -343,6 +397,30 @@ class Problem(models.Model):
         if self.target_academic_year and self.target_term:
             return semester_label(self.target_academic_year, self.target_term)
         return ""
+
+
+class WorkPlanQuerySet(models.QuerySet):
+    def for_user(self, user) -> "WorkPlanQuerySet":
+        """Return the work plans `user` may see: a county its own and those of its schools; a school its own."""
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        if scope.county_id:
+            return self.filter(Q(county_id=scope.county_id) | Q(school__county_id=scope.county_id))
+        if scope.school_id:
+            return self.filter(school_id=scope.school_id)
+        return self.none()
+
+    def editable_by(self, user) -> "WorkPlanQuerySet":
+        """Return the work plans `user` may change (submit): the city all, each unit its own."""
+        scope = scope_of(user)
+        if scope.city:
+            return self
+        if scope.writes and scope.county_id:
+            return self.filter(county_id=scope.county_id)
+        if scope.writes and scope.school_id:
+            return self.filter(school_id=scope.school_id)
+        return self.none()
 
 
 class WorkPlan(models.Model):
@@ -377,11 +455,13 @@ class WorkPlan(models.Model):
     has_arrangement_tables = models.BooleanField(_("arrangement tables attached"), default=False)
     return_reason = models.CharField(_("reason for returning"), max_length=200, blank=True)
 
+    objects = WorkPlanQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
         verbose_name = _("work plan")
         verbose_name_plural = _("work plans")
+        permissions = [("review_workplan", _("Can accept or return work plans"))]
         ordering = ["cycle", "county__code", "school__name"]
         constraints = [
             models.CheckConstraint(

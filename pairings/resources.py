@@ -8,9 +8,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
+from accounts.roles import scope_of
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget
 from schools.choices import Stage
-from schools.models import School
+from schools.models import County, School
 from schools.resources import CountyWidget, TextWidget, _text
 
 from .choices import ArrangedBy, PairingStatus, Tier
@@ -135,6 +136,26 @@ class PairingResource(BaseModelResource):
     def before_import_row(self, row, **kwargs: Any) -> None:
         if "状态" in row and not _text(row["状态"]):
             row["状态"] = PairingStatus.ACTIVE
+        scope = scope_of(self.user)
+        if scope.county_id and not _text(row.get("安排单位")):
+            # A county bureau's rows are its own arrangements unless the file says otherwise.
+            row["安排单位"] = County.objects.get(pk=scope.county_id).name
+
+    def may_create(self, instance: Pairing) -> bool:
+        scope = scope_of(self.user)
+        if scope.city:
+            return True
+        if not (scope.writes and scope.county_id) or instance.arranged_by_county_id != scope.county_id:
+            return False
+        pairable = School.objects.pairable_for(self.user).filter(pk__in=[instance.helper_id, instance.recipient_id])
+        own_side = scope.county_id in (instance.helper.county_id, instance.recipient.county_id)
+        return own_side and pairable.count() == 2
+
+    def scope_message(self) -> str:
+        return _(
+            "This row is outside your area of responsibility: a county bureau imports the pairings it arranges, "
+            "with a school of its own on one side and a school of its own or its paired county on the other."
+        )
 
     def save_through_service(self, instance: Pairing, *, is_create: bool) -> None:
         contacts = {f: getattr(instance, f) for f in CONTACT_FIELDS}

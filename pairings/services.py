@@ -19,6 +19,7 @@ from .models import Agreement, Cycle, DistrictPairing, Pairing, Problem, WorkPla
 from .rules import Draft, evaluate
 
 CITY_FIXED_PERMISSION = "pairings.change_city_fixed_pairing"
+REVIEW_PERMISSION = "pairings.review_workplan"
 # Fields anyone allowed to edit a pairing may change, even on a city-fixed one: the two sides' contacts.
 CONTACT_FIELDS = {"helper_contact", "helper_phone", "recipient_contact", "recipient_phone"}
 PAIRING_FIELDS = CONTACT_FIELDS | {
@@ -48,6 +49,13 @@ def can_change_city_fixed(actor: Any) -> bool:
     if actor is SYSTEM:
         return True
     return actor is not None and getattr(actor, "is_authenticated", False) and actor.has_perm(CITY_FIXED_PERMISSION)
+
+
+def can_review_work_plans(actor: Any) -> bool:
+    """Return whether `actor` may accept or return work plans (R25): the city bureau's basic education section."""
+    if actor is SYSTEM:
+        return True
+    return actor is not None and getattr(actor, "is_authenticated", False) and actor.has_perm(REVIEW_PERMISSION)
 
 
 def _require_city(actor: Any, reason: str) -> None:
@@ -239,6 +247,9 @@ def work_plan_save(*, plan: WorkPlan, actor: Any, reason: str = "") -> WorkPlan:
     """Validate and save a work plan, checking its status change against the stored one."""
     if plan.pk:
         stored = WorkPlan.objects.get(pk=plan.pk)
+        reviewing = plan.status in (WorkPlanStatus.ACCEPTED, WorkPlanStatus.RETURNED) and plan.status != stored.status
+        if reviewing and not can_review_work_plans(actor):
+            raise PermissionDenied(_("Only the city bureau accepts or returns work plans (R25)."))
         work_plan_transition_check(plan=stored, status=plan.status, has_arrangement_tables=plan.has_arrangement_tables)
     plan.full_clean()
     _set_history(plan, actor, reason)
@@ -260,6 +271,8 @@ def work_plan_submit(
 
 def work_plan_review(*, plan: WorkPlan, actor: Any, accept: bool, reason: str = "") -> WorkPlan:
     """Accept a submitted plan, or return it with a reason. County plans must attach the arrangement tables."""
+    if not can_review_work_plans(actor):
+        raise PermissionDenied(_("Only the city bureau accepts or returns work plans (R25)."))
     plan.status = WorkPlanStatus.ACCEPTED if accept else WorkPlanStatus.RETURNED
     plan.return_reason = "" if accept else reason.strip()
     return work_plan_save(plan=plan, actor=actor, reason=reason)

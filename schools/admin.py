@@ -5,7 +5,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from liuzhou_pairing.admin import ImportExportModelAdmin
+from accounts.roles import scope_of
+from liuzhou_pairing.admin import ImportExportModelAdmin, ScopedModelAdmin
 
 from .choices import Stage, types_serving
 from .models import County, ManagementArea, School, Township, Village
@@ -31,6 +32,7 @@ class StageFilter(admin.SimpleListFilter):
 class ManagementAreaInline(admin.TabularInline):
     model = ManagementArea
     extra = 0
+    can_delete = False
 
 
 @admin.register(County)
@@ -58,7 +60,7 @@ class CountyAdmin(ImportExportModelAdmin):
 
 
 @admin.register(ManagementArea)
-class ManagementAreaAdmin(admin.ModelAdmin):
+class ManagementAreaAdmin(ScopedModelAdmin):
     list_display = ["name", "county"]
     search_fields = ["name"]
 
@@ -135,9 +137,29 @@ class SchoolAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     def stages(self, obj: School) -> str:
         return obj.get_stages_display()
 
+    def get_readonly_fields(self, request, obj=None):
+        if scope_of(request.user).school_id:
+            # School staff keep their own contact details up to date; the bureau keeps the rest.
+            editable = {"contact_person", "contact_phone"}
+            return [f.name for f in School._meta.fields if f.name not in editable and f.name != "id"]
+        return super().get_readonly_fields(request, obj)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        scope = scope_of(request.user)
+        if scope.county_id and db_field.name == "county":
+            kwargs["queryset"] = County.objects.filter(pk=scope.county_id)
+        elif scope.county_id and db_field.name in ("township", "management_area"):
+            kwargs["queryset"] = db_field.related_model.objects.filter(county_id=scope.county_id)
+        elif scope.county_id and db_field.name == "village":
+            kwargs["queryset"] = Village.objects.filter(township__county_id=scope.county_id)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_search_results(self, request, queryset, search_term):
+        # Choosing the two schools of a pairing, a county bureau may name schools of the county it is paired
+        # with (R8, R11, R12), which it does not otherwise see.
+        if request.GET.get("model_name") == "pairing" and request.GET.get("field_name") in ("helper", "recipient"):
+            queryset = School.objects.pairable_for(request.user).active()
+        return super().get_search_results(request, queryset, search_term)
+
     def save_model(self, request, obj, form, change):
         school_save(school=obj, actor=request.user)
-
-    def has_delete_permission(self, request, obj=None):
-        # Schools are closed or merged, never deleted, so that their history stays (closing never deletes).
-        return False

@@ -6,6 +6,9 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from accounts.roles import scope_of
+from liuzhou_pairing.querysets import ReferenceQuerySet
+
 from .choices import (
     CENTRAL_TYPES,
     STAGES_BY_TYPE,
@@ -41,6 +44,8 @@ class County(models.Model):
         help_text=_("Names used before a change of status, separated by 、 (柳江区 was 柳江县 until 2016)."),
     )
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("county-level unit")
         verbose_name_plural = _("county-level units")
@@ -71,6 +76,8 @@ class ManagementArea(models.Model):
         related_name="management_areas",
     )
 
+    objects = ReferenceQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("management area")
         verbose_name_plural = _("management areas")
@@ -87,6 +94,8 @@ class Township(models.Model):
     name = models.CharField(_("name"), max_length=50)
     county = models.ForeignKey(County, verbose_name=_("county"), on_delete=models.PROTECT, related_name="townships")
     kind = models.CharField(_("kind"), max_length=20, choices=TownshipKind.choices)
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("township")
@@ -112,6 +121,8 @@ class Village(models.Model):
     township = models.ForeignKey(
         Township, verbose_name=_("township"), on_delete=models.PROTECT, related_name="villages"
     )
+
+    objects = ReferenceQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("village")
@@ -147,6 +158,45 @@ class SchoolQuerySet(models.QuerySet):
 
     def real(self) -> "SchoolQuerySet":
         return self.filter(is_demo=False)
+
+    def for_user(self, user) -> "SchoolQuerySet":
+        """Return the schools `user` may see: the city and region all, a county its own, a school itself."""
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        if scope.county_id:
+            return self.filter(county_id=scope.county_id)
+        if scope.school_id:
+            return self.filter(pk=scope.school_id)
+        return self.none()
+
+    def editable_by(self, user) -> "SchoolQuerySet":
+        """Return the schools `user` may change: the city all, a county bureau its own, school staff their own
+        school (its contact details only, which the admin enforces)."""
+        scope = scope_of(user)
+        if scope.city:
+            return self
+        if not scope.writes:
+            return self.none()
+        return self.for_user(user)
+
+    def pairable_for(self, user) -> "SchoolQuerySet":
+        """Return the schools `user` may name as helper or recipient: a county bureau its own schools and those
+        of the counties it is paired with (R8, R11, R12); the city all."""
+        scope = scope_of(user)
+        if scope.city:
+            return self
+        if not scope.writes or not scope.county_id:
+            return self.none()
+        from pairings.models import DistrictPairing
+
+        pairs = DistrictPairing.objects.filter(
+            Q(helper_county_id=scope.county_id) | Q(recipient_county_id=scope.county_id)
+        )
+        partners = {scope.county_id}
+        for helper_id, recipient_id in pairs.values_list("helper_county_id", "recipient_county_id"):
+            partners |= {helper_id, recipient_id}
+        return self.filter(county_id__in=partners)
 
 
 class School(models.Model):

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
+from accounts.roles import scope_of
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, YesNoWidget
 
 from .choices import CountyKind, Location, Ownership, SchoolStatus, SchoolType, Standing, TownshipKind
@@ -198,6 +199,13 @@ class SchoolResource(BaseModelResource):
         ):
             if column in row and not _text(row[column]):
                 row[column] = default
+
+    def may_create(self, instance: School) -> bool:
+        scope = scope_of(self.user)
+        return scope.city or (scope.writes and bool(scope.county_id) and instance.county_id == scope.county_id)
+
+    def scope_message(self) -> str:
+        return _("This row is outside your area of responsibility: you may import only schools of your own county.")
 
     def save_through_service(self, instance: School, *, is_create: bool) -> None:
         school_save(school=instance, actor=self.user)

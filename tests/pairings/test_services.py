@@ -5,6 +5,7 @@ from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import Measure, PairingStatus, Side, Tier, WorkPlanStatus
 from pairings.models import Agreement, Cycle, Problem, WorkPlan
 from pairings.selectors import late_agreements, late_work_plans
@@ -227,12 +228,12 @@ def test_r25_a_county_plan_is_accepted_only_with_its_arrangement_tables(world):
     work_plan_submit(plan=county_plan, actor=None, submitted_on=datetime.date(2016, 9, 14),
                      document=SimpleUploadedFile("方案.pdf", PDF), has_arrangement_tables=False)  # fmt: skip
     with pytest.raises(ValidationError, match="安排表"):
-        work_plan_review(plan=county_plan, actor=None, accept=True)
+        work_plan_review(plan=county_plan, actor=SYSTEM, accept=True)
     county_plan.refresh_from_db()
     assert county_plan.status == WorkPlanStatus.SUBMITTED
     with pytest.raises(ValidationError, match="退回原因"):
-        work_plan_review(plan=county_plan, actor=None, accept=False, reason="")
-    work_plan_review(plan=county_plan, actor=None, accept=False, reason="缺少乡—村级安排表")
+        work_plan_review(plan=county_plan, actor=SYSTEM, accept=False, reason="")
+    work_plan_review(plan=county_plan, actor=SYSTEM, accept=False, reason="缺少乡—村级安排表")
     county_plan.refresh_from_db()
     assert (county_plan.status, county_plan.return_reason) == (WorkPlanStatus.RETURNED, "缺少乡—村级安排表")
     county_plan.document.delete(save=False)
@@ -241,4 +242,4 @@ def test_r25_a_county_plan_is_accepted_only_with_its_arrangement_tables(world):
 def test_r25_a_missing_plan_cannot_be_accepted(world):
     _, _, missing = make_plans(world)
     with pytest.raises(ValidationError, match="只有已报送的方案"):
-        work_plan_review(plan=missing, actor=None, accept=True)
+        work_plan_review(plan=missing, actor=SYSTEM, accept=True)

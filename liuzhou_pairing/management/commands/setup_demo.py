@@ -7,9 +7,25 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.choices import Role
+from accounts.services import find_county, user_create
 from schools.models import School
 
 DEMO_SEED = 2016
+# (username, role, county, school names to try in order, label): one account per role (see README).
+DEMO_ACCOUNTS = [
+    ("city", Role.CITY, None, None, "市教育局 city"),
+    ("rongshui", Role.COUNTY, "融水县", None, "融水县教育局 county"),
+    (
+        "rongshui_school",
+        Role.SCHOOL,
+        None,
+        ["【演示】融水镇中心小学", "【演示】融水镇中心学校", "融水中学"],
+        "学校 school",
+    ),
+    ("inspector", Role.INSPECTOR, "融水县", None, "督导 inspector"),
+    ("region", Role.REGION, None, None, "自治区督导 region"),
+]
 
 
 class Command(BaseCommand):
@@ -19,12 +35,16 @@ class Command(BaseCommand):
         if not settings.DEBUG:
             raise CommandError("setup_demo creates accounts with printed passwords: it runs only with DEBUG on.")
         call_command("load_liuzhou", stdout=self.stdout)
-        if not School.objects.demo().exists():
-            call_command("generate_demo", seed=DEMO_SEED, stdout=self.stdout)
+        self.ensure_demo_data()
         credentials = self.ensure_accounts()
         self.stdout.write(self.style.SUCCESS("Demo accounts (local development only):"))
         for line in credentials:
             self.stdout.write(f"  {line}")
+
+    def ensure_demo_data(self) -> None:
+        """Generate the demo schools and pairings on the first run only."""
+        if not School.objects.demo().exists():
+            call_command("generate_demo", seed=DEMO_SEED, stdout=self.stdout)
 
     def credentials_file(self):
         path = settings.BASE_DIR / "var" / "demo-accounts.txt"
@@ -32,16 +52,32 @@ class Command(BaseCommand):
         return path
 
     def ensure_accounts(self) -> list[str]:
-        """Create the demo superuser once; its password is random and kept in var/ (git-ignored)."""
+        """Create the demo superuser and one account per role once; passwords are random and kept in var/
+        (git-ignored) so that later runs print them again."""
         path = self.credentials_file()
         user_model = get_user_model()
-        if user_model.objects.filter(username="admin").exists() and path.exists():
+        wanted = ["admin", *(username for username, *_ in DEMO_ACCOUNTS)]
+        if path.exists() and user_model.objects.filter(username__in=wanted).count() == len(wanted):
             return path.read_text(encoding="utf-8").splitlines()
+        lines = []
         password = secrets.token_urlsafe(12)
         user, _ = user_model.objects.get_or_create(username="admin", defaults={"email": "admin@example.invalid"})
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
-        lines = [f"superuser  username: admin  password: {password}"]
+        lines.append(f"{'superuser':<22} username: admin{'':<16} password: {password}")
+        for username, role, county, school, label in DEMO_ACCOUNTS:
+            user_model.objects.filter(username=username).delete()
+            school_obj = None
+            if school:
+                school_obj = School.objects.filter(name__in=school).order_by("-is_demo").first()
+            _, password = user_create(
+                username=username,
+                role=role,
+                county=find_county(county) if county else None,
+                school=school_obj,
+            )
+            unit = school_obj.name if school_obj else (county or "")
+            lines.append(f"{label:<22} username: {username:<21} password: {password}  {unit}")
         path.write_text("\n".join(lines) + "\n", encoding="utf-8")
         return lines

@@ -1,0 +1,86 @@
+"""Account management for the city bureau: users with their role and unit."""
+
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext_lazy as _
+
+from accounts.roles import scope_of
+
+from .models import Profile
+from .services import user_role_sync
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    can_delete = False
+    max_num = 1
+    min_num = 1
+    autocomplete_fields = ["county", "school"]
+    verbose_name_plural = _("role and unit")
+
+
+class UserAdmin(BaseUserAdmin):
+    """Users as the city bureau manages them: no superusers, no loose permissions, a role for everyone."""
+
+    inlines = [ProfileInline]
+    list_display = ["username", "last_name", "first_name", "role", "unit", "is_active", "last_login"]
+    list_filter = ["profile__role", "profile__county", "is_active"]
+    search_fields = ["username", "first_name", "last_name", "email", "profile__school__name"]
+    list_select_related = ["profile__county", "profile__school"]
+
+    @admin.display(description=_("role"), ordering="profile__role")
+    def role(self, obj: User) -> str:
+        profile = getattr(obj, "profile", None)
+        return profile.get_role_display() if profile else "—"
+
+    @admin.display(description=_("county or school"))
+    def unit(self, obj: User) -> str:
+        profile = getattr(obj, "profile", None)
+        return str(profile.county or profile.school or "—") if profile else "—"
+
+    def _city(self, request) -> bool:
+        return scope_of(request.user).city
+
+    def has_module_permission(self, request):
+        return self._city(request) and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return self._city(request) and super().has_view_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.is_superuser and not request.user.is_superuser:
+            return False
+        return self._city(request) and super().has_change_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self._city(request) and super().has_add_permission(request)
+
+    def has_delete_permission(self, request, obj=None):
+        # Accounts are deactivated, not deleted: the history keeps who did what.
+        return False
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if request.user.is_superuser or obj is None:
+            return fieldsets
+        # City staff manage people and their roles; superuser status and loose permissions stay out of reach.
+        return [
+            (None, {"fields": ("username", "password")}),
+            (_("Personal info"), {"fields": ("first_name", "last_name", "email")}),
+            (_("Permissions"), {"fields": ("is_active",)}),
+            (_("Important dates"), {"fields": ("last_login", "date_joined")}),
+        ]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["last_login", "date_joined"] if obj else []
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        form.instance.refresh_from_db()
+        user_role_sync(form.instance)
+
+
+admin.site.unregister(User)
+admin.site.register(User, UserAdmin)
+admin.site.unregister(Group)
