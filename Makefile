@@ -30,7 +30,7 @@ run: venv
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST)
 
 test: dev
-	$(BIN)/pytest $(PYTEST_ARGS)
+	$(BIN)/pytest -n auto $(PYTEST_ARGS)
 
 lint: dev
 	$(BIN)/ruff check .

@@ -182,3 +182,45 @@ def test_work_plan_review_is_the_citys(as_user, land):
     assert city.post(url, data).status_code == 302
     land.own_plan.refresh_from_db()
     assert land.own_plan.status == "accepted"
+
+
+def test_school_staff_upload_their_agreement_scan_but_not_its_terms(as_user, land):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = as_user("school")
+    url = reverse("admin:pairings_agreement_change", args=[land.own_agreement.pk])
+    scan = SimpleUploadedFile("协议.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 16, content_type="image/png")
+    data = {"scan": scan, "plan": "改写的方案", "problems-TOTAL_FORMS": "0", "problems-INITIAL_FORMS": "0",
+            "problems-MIN_NUM_FORMS": "0", "problems-MAX_NUM_FORMS": "1000"}  # fmt: skip
+    response = client.post(url, data)
+    assert response.status_code == 302
+    land.own_agreement.refresh_from_db()
+    assert land.own_agreement.scan.name.endswith(".png")
+    assert land.own_agreement.plan == ""
+    assert land.own_agreement.history.first().history_user == land.users["school"]
+
+
+def test_city_staff_create_an_account_with_its_role_in_the_admin(as_user, land, django_user_model):
+    client = as_user("city")
+    data = {
+        "username": "new_clerk", "password1": "Another-Strong-2016", "password2": "Another-Strong-2016",
+        "usable_password": "true",
+        "profile-TOTAL_FORMS": "1", "profile-INITIAL_FORMS": "0", "profile-MIN_NUM_FORMS": "1",
+        "profile-MAX_NUM_FORMS": "1", "profile-0-role": "county", "profile-0-county": land.own.pk,
+        "profile-0-school": "",
+    }  # fmt: skip
+    response = client.post(reverse("admin:auth_user_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    user = django_user_model.objects.get(username="new_clerk")
+    assert (user.profile.role, user.profile.county, user.is_staff, user.is_superuser) == (
+        "county", land.own, True, False
+    )  # fmt: skip
+    assert user.groups.get().name == "县（区）教育局"
+    assert set(School.objects.for_user(user)) == {land.own_central, land.own_school}
+
+
+def test_city_staff_cannot_make_superusers(as_user, land):
+    client = as_user("city")
+    target = land.users["county"]
+    page = client.get(reverse("admin:auth_user_change", args=[target.pk])).content.decode()
+    assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
