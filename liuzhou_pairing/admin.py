@@ -43,6 +43,20 @@ class ScopedAdminMixin:
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class ActorFormMixin:
+    """Give the admin's form the requesting user as `actor`, for forms whose checks depend on who acts."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+
+        class ActorForm(form_class):
+            def __init__(self, *args, **kw):
+                kw.setdefault("actor", request.user)
+                super().__init__(*args, **kw)
+
+        return ActorForm
+
+
 class ScopedInlineMixin:
     """Inlines follow the scope of their model as the parent admin does."""
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.roles import scope_of
-from liuzhou_pairing.admin import ImportExportModelAdmin, ScopedAdminMixin, ScopedInlineMixin
+from liuzhou_pairing.admin import ActorFormMixin, ImportExportModelAdmin, ScopedAdminMixin, ScopedInlineMixin
 from schools.models import County, School
 
 from .choices import PairingStatus
@@ -95,7 +95,7 @@ class AgreementInline(ScopedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class PairingAdmin(ActorFormMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [PairingResource]
     form = PairingAdminForm
     inlines = [AgreementInline]
@@ -160,16 +160,6 @@ class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         if db_field.name in ("helper", "recipient"):
             kwargs["queryset"] = School.objects.pairable_for(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class RequestForm(form_class):
-            def __init__(self, *args, **kw):
-                kw.setdefault("actor", request.user)
-                super().__init__(*args, **kw)
-
-        return RequestForm
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -257,7 +247,7 @@ class AgreementAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(WorkPlan)
-class WorkPlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class WorkPlanAdmin(ActorFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["unit", "status", "submitted_on", "due_on", "is_late_display", "has_arrangement_tables", "cycle"]
     list_filter = ["cycle", "status", "has_arrangement_tables"]
     search_fields = ["county__name", "school__name"]
@@ -283,16 +273,6 @@ class WorkPlanAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         if not request.user.has_perm("pairings.review_workplan"):
             readonly.append("return_reason")
         return readonly
-
-    def get_form(self, request, obj=None, change=False, **kwargs):
-        form_class = super().get_form(request, obj, change=change, **kwargs)
-
-        class RequestForm(form_class):
-            def __init__(self, *args, **kw):
-                kw.setdefault("actor", request.user)
-                super().__init__(*args, **kw)
-
-        return RequestForm
 
     def save_model(self, request, obj, form, change):
         work_plan_save(plan=obj, actor=request.user, reason=form.cleaned_data.get("return_reason", ""))

@@ -224,3 +224,29 @@ def test_city_staff_cannot_make_superusers(as_user, land):
     target = land.users["county"]
     page = client.get(reverse("admin:auth_user_change", args=[target.pk])).content.decode()
     assert 'name="is_superuser"' not in page and 'name="user_permissions"' not in page
+
+
+def test_a_county_bureau_arranges_a_pairing_into_its_paired_county(as_user, land):
+    from pairings.choices import ArrangedBy
+
+    client = as_user("district")
+    helper = School.objects.create(name="丙区二小", school_type="primary", county=land.district, location="urban",
+                                   standing="high_quality")  # fmt: skip
+    data = {
+        "cycle": land.cycle.pk, "stage": "compulsory", "tier": "city_county", "helper": helper.pk,
+        "recipient": land.own_school.pk, "status": "active", "ended_on": "", "end_reason": "", "reason": "",
+        "helper_contact": "", "helper_phone": "", "recipient_contact": "", "recipient_phone": "",
+        "agreement-TOTAL_FORMS": "0", "agreement-INITIAL_FORMS": "0", "agreement-MIN_NUM_FORMS": "0",
+        "agreement-MAX_NUM_FORMS": "1",
+    }  # fmt: skip
+    response = client.post(reverse("admin:pairings_pairing_add"), data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    pairing = Pairing.objects.get(helper=helper)
+    assert (pairing.arranged_by, pairing.arranged_by_county, pairing.is_city_fixed) == (
+        ArrangedBy.COUNTY, land.district, False
+    )  # fmt: skip
+    # A school of a county it is not paired with cannot be chosen.
+    data["recipient"] = land.other_central.pk
+    response = client.post(reverse("admin:pairings_pairing_add"), data)
+    assert response.status_code == 200
+    assert not Pairing.objects.filter(recipient=land.other_central, helper=helper).exists()
