@@ -3,8 +3,9 @@ and work plans. Every save goes through `pairings.services`."""
 
 from django.contrib import admin
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html_join
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -122,7 +123,7 @@ class PairingAdmin(ActorFormMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     search_fields = ["helper__name", "recipient__name", "helper__school_code", "recipient__school_code"]
     list_select_related = ["helper", "recipient", "cycle", "arranged_by_county"]
     autocomplete_fields = ["helper", "recipient", "lead_school", "arranged_by_county"]
-    readonly_fields = ["warning_list", "created_at"]
+    readonly_fields = ["warning_list", "created_at", "problem_list"]
     fieldsets = [
         (None, {"fields": ["cycle", "stage", "tier", "helper", "recipient", "lead_school"]}),
         (
@@ -141,7 +142,29 @@ class PairingAdmin(ActorFormMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
         ),  # fmt: skip
         (_("Contacts"), {"fields": ["helper_contact", "helper_phone", "recipient_contact", "recipient_phone"]}),
         (_("Rule check"), {"fields": ["warning_list", "created_at"]}),
+        (_("Problems and countermeasures"), {"fields": ["problem_list"]}),
     ]
+
+    @admin.display(description=_("problems and countermeasures"))
+    def problem_list(self, obj: Pairing) -> str:
+        """Show the agreement's problem / countermeasure rows here; they are edited on the agreement's page."""
+        agreement = Agreement.objects.filter(pairing=obj).first() if obj.pk else None
+        if agreement is None:
+            return _("No agreement yet: add it below, then its problems and countermeasures.")
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (p.problem, p.countermeasure, p.get_measure_display(), p.get_status_display())
+                for p in agreement.problems.all()
+            ),
+        )
+        link = reverse("admin:pairings_agreement_change", args=[agreement.pk])
+        return format_html(
+            '<table><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr>{}</table><p><a href="{}">{}</a></p>',
+            _("problem"), _("countermeasure"), _("measure"), _("status"), rows, link,
+            _("Edit the problems and countermeasures of this agreement"),
+        )  # fmt: skip
 
     @admin.display(description=_("warnings"))
     def warning_list(self, obj: Pairing) -> str:

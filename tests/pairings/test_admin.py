@@ -184,3 +184,18 @@ def test_export_of_pairings_reopens_with_chinese_values(city_admin, world):
     assert values["学段"] == "义务教育" and values["帮扶层级"] == "市—县"
     assert values["安排单位"] == "测试城区教育局"
     assert values["预警"] == "帮扶学校未被评为优质学校"
+
+
+def test_pairing_page_shows_the_agreements_problems_and_countermeasures(city_admin, world):
+    from pairings.choices import Measure, Side
+    from pairings.models import Agreement, Problem
+
+    pairing = world.pair(world.urban(), world.central())
+    page = city_admin.get(reverse("admin:pairings_pairing_change", args=[pairing.pk])).content.decode()
+    assert "尚未签订协议" in page
+    agreement = Agreement.objects.create(pairing=pairing)
+    Problem.objects.create(agreement=agreement, problem="青年教师多", countermeasure="师徒结对",
+                           measure=Measure.TEACHER_DEVELOPMENT, responsible_side=Side.HELPER)  # fmt: skip
+    page = city_admin.get(reverse("admin:pairings_pairing_change", args=[pairing.pk])).content.decode()
+    assert "青年教师多" in page and "师徒结对" in page and "教师发展帮扶" in page
+    assert reverse("admin:pairings_agreement_change", args=[agreement.pk]) in page
