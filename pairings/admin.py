@@ -36,7 +36,14 @@ class CountyOfEitherSideFilter(admin.SimpleListFilter):
     parameter_name = "county"
 
     def lookups(self, request, model_admin):
-        return [(str(c.pk), c.name) for c in County.objects.order_by("code")]
+        counties = County.objects.order_by("code")
+        scope = scope_of(request.user)
+        if scope.county_id and scope.writes:
+            # The counties whose schools this bureau meets in its pairings: its own and its paired ones.
+            counties = counties.filter(pk__in=School.objects.pairable_for(request.user).values("county_id"))
+        elif not scope.everything:
+            counties = counties.filter(pk=scope.county_id) if scope.county_id else counties.none()
+        return [(str(c.pk), c.name) for c in counties]
 
     def queryset(self, request, queryset):
         if self.value() and self.value().isdigit():

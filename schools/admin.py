@@ -106,7 +106,7 @@ class SchoolAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         "is_demo",
     ]
     list_filter = [
-        "county",
+        ("county", admin.RelatedOnlyFieldListFilter),
         StageFilter,
         "school_type",
         "location",
