@@ -6,6 +6,8 @@ from django.urls import path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 
+from .views import protected_media
+
 admin.site.site_header = _("Liuzhou school pairing assistance")
 admin.site.site_title = _("School pairing assistance")
 admin.site.index_title = _("Administration")
@@ -13,9 +15,6 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
+    # Uploaded documents go through a permission check, in development and production alike.
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="protected_media"),
 ]
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
