@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from liuzhou_pairing.actors import SYSTEM
-from schools.choices import SchoolType
+from schools.choices import Stage
 from schools.models import County, School
 from schools.services import LoadReport
 
@@ -199,8 +199,7 @@ def work_plan_units(cycle: Cycle) -> tuple[list[County], list[School]]:
     city-fixed pair, and the city special school that leads the special-education pairs (R25)."""
     counties = list(County.objects.order_by("code"))
     fixed = Pairing.objects.filter(cycle=cycle, is_city_fixed=True).exclude(status=PairingStatus.ENDED)
-    high_school_ids = fixed.filter(helper__school_type__in=[SchoolType.SENIOR_HIGH, SchoolType.COMPLETE_MIDDLE],
-                                   stage="high_school").values("helper")  # fmt: skip
+    high_school_ids = fixed.filter(stage=Stage.HIGH_SCHOOL).values("helper")
     lead_ids = fixed.filter(lead_school__isnull=False).values("lead_school")
     schools = list(School.objects.filter(Q(pk__in=high_school_ids) | Q(pk__in=lead_ids)).order_by("name"))
     return counties, schools
