@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from liuzhou_pairing.history import record_actor
 from schools.models import County, School
 
 from .choices import Role
@@ -128,8 +129,7 @@ def user_create(
     profile.full_clean(exclude=["user"])
     user.save()
     profile.user = user
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        profile._history_user = actor
+    record_actor(profile, actor)
     profile.save()
     user_role_sync(user)
     return user, password

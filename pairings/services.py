@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from liuzhou_pairing.actors import SYSTEM
+from liuzhou_pairing.history import record_actor
 from schools.choices import Stage
 from schools.models import County, School
 from schools.services import LoadReport
@@ -34,13 +35,6 @@ PAIRING_FIELDS = CONTACT_FIELDS | {
     "lead_school",
     "status",
 }
-
-
-def _set_history(instance: Any, actor: Any, reason: str = "") -> None:
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        instance._history_user = actor
-    if reason:
-        instance._change_reason = reason
 
 
 def can_change_city_fixed(actor: Any) -> bool:
@@ -127,7 +121,7 @@ def pairing_create(
         **contacts,
     )
     pairing_check(pairing)
-    _set_history(pairing, actor, reason)
+    record_actor(pairing, actor, reason)
     pairing.save()
     return pairing
 
@@ -147,7 +141,7 @@ def pairing_update(*, pairing: Pairing, actor: Any, reason: str = "", **fields: 
     for name, value in fields.items():
         setattr(pairing, name, value)
     pairing_check(pairing)
-    _set_history(pairing, actor, reason)
+    record_actor(pairing, actor, reason)
     pairing.save()
     return pairing
 
@@ -165,7 +159,7 @@ def pairing_end(*, pairing: Pairing, actor: Any, on: datetime.date, reason: str)
     pairing.ended_on = on
     pairing.end_reason = reason.strip()
     pairing.full_clean()
-    _set_history(pairing, actor, reason)
+    record_actor(pairing, actor, reason)
     pairing.save()
     return pairing
 
@@ -177,7 +171,7 @@ def pairing_end(*, pairing: Pairing, actor: Any, on: datetime.date, reason: str)
 def agreement_save(*, agreement: Agreement, actor: Any) -> Agreement:
     """Validate and save an agreement (signed late is allowed and reported)."""
     agreement.full_clean()
-    _set_history(agreement, actor)
+    record_actor(agreement, actor)
     agreement.save()
     return agreement
 
@@ -186,7 +180,7 @@ def agreement_save(*, agreement: Agreement, actor: Any) -> Agreement:
 def problem_save(*, problem: Problem, actor: Any) -> Problem:
     """Validate and save one problem and its countermeasure."""
     problem.full_clean()
-    _set_history(problem, actor)
+    record_actor(problem, actor)
     problem.save()
     return problem
 
@@ -251,7 +245,7 @@ def work_plan_save(*, plan: WorkPlan, actor: Any, reason: str = "") -> WorkPlan:
             raise PermissionDenied(_("Only the city bureau accepts or returns work plans (R25)."))
         work_plan_transition_check(plan=stored, status=plan.status, has_arrangement_tables=plan.has_arrangement_tables)
     plan.full_clean()
-    _set_history(plan, actor, reason)
+    record_actor(plan, actor, reason)
     plan.save()
     return plan
 
@@ -320,6 +314,6 @@ def district_pairing_create(
         raise PermissionDenied(_("City-fixed arrangements are made only by the city bureau (R16)."))
     pair = DistrictPairing(cycle=cycle, helper_county=helper_county, recipient_county=recipient_county)
     pair.full_clean()
-    _set_history(pair, actor, reason)
+    record_actor(pair, actor, reason)
     pair.save()
     return pair

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from liuzhou_pairing.history import record_actor
+
 from .choices import CountyKind, SchoolStatus, TownshipKind
 from .models import County, ManagementArea, School, Township, Village
 
@@ -41,12 +43,6 @@ SCHOOL_FIELDS = {
 }
 
 
-def _set_actor(instance: Any, actor: Any) -> None:
-    """Record who made the change in the instance's history (django-simple-history)."""
-    if actor is not None and getattr(actor, "is_authenticated", False):
-        instance._history_user = actor
-
-
 def _check_fields(fields: dict[str, Any]) -> None:
     unknown = set(fields) - SCHOOL_FIELDS
     if unknown:
@@ -57,7 +53,7 @@ def _check_fields(fields: dict[str, Any]) -> None:
 def school_save(*, school: School, actor: Any = None) -> School:
     """Validate every field, constraint and the county → township → village hierarchy, then save."""
     school.full_clean()
-    _set_actor(school, actor)
+    record_actor(school, actor)
     school.save()
     return school
 
@@ -87,7 +83,7 @@ def school_close(*, school: School, on: datetime.date, actor: Any = None, merged
     school.merged_into = merged_into
     school.status_date = on
     school.full_clean()
-    _set_actor(school, actor)
+    record_actor(school, actor)
     school.save()
     return school
 
