@@ -13,8 +13,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 
 def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    # Start from the machine's environment without the settings the test run itself sets (pyproject.toml).
+    # Start from the machine's environment without the settings the test run itself sets (pyproject.toml,
+    # and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE).
     ours = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "SECURE_SSL_REDIRECT", "STATIC_MANIFEST"}
+    ours.add("DJANGO_ALLOW_ASYNC_UNSAFE")
     base = {k: v for k, v in os.environ.items() if k not in ours}
     base.update(env)
     return subprocess.run(
