@@ -5,7 +5,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 
-from accounts.roles import scope_of
+from liuzhou_pairing.scope import scope_of
 
 from .models import Profile
 from .services import user_role_sync

@@ -1,12 +1,5 @@
-"""Roles of the users of the system."""
+"""Roles of the users of the system: defined in the kernel, which scopes every query by them."""
 
-from django.db import models
-from django.utils.translation import gettext_lazy as _
+from liuzhou_pairing.scope import Role
 
-
-class Role(models.TextChoices):
-    CITY = "city", _("city bureau staff")
-    COUNTY = "county", _("county bureau staff")
-    SCHOOL = "school", _("school staff")
-    INSPECTOR = "inspector", _("inspector")
-    REGION = "region", _("region inspector")
+__all__ = ["Role"]

@@ -6,7 +6,7 @@ from django.contrib import admin
 from import_export.admin import ImportExportModelAdmin as BaseImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
-from accounts.roles import scope_of
+from liuzhou_pairing.scope import scope_of
 
 
 class ScopedAdminMixin:

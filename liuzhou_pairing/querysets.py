@@ -5,7 +5,7 @@ from typing import Any
 
 from django.db import models
 
-from accounts.roles import scope_of
+from liuzhou_pairing.scope import scope_of
 
 
 class ReferenceQuerySet(models.QuerySet):

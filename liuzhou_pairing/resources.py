@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
-from accounts.roles import scope_of
+from liuzhou_pairing.scope import scope_of
 
 # Cells starting with these can be run as formulas by spreadsheet programs (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")

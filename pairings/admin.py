@@ -9,8 +9,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.roles import scope_of
 from liuzhou_pairing.admin import ActorFormMixin, ImportExportModelAdmin, ScopedAdminMixin, ScopedInlineMixin
+from liuzhou_pairing.scope import scope_of
 from schools.models import County, School
 
 from .choices import PairingStatus

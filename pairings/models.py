@@ -8,8 +8,8 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.roles import scope_of
 from liuzhou_pairing.querysets import ReferenceQuerySet
+from liuzhou_pairing.scope import scope_of
 from liuzhou_pairing.uploads import agreement_scan_path, validate_document, work_plan_path
 from schools.choices import Stage
 from schools.models import County, School

@@ -8,8 +8,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
-from accounts.roles import scope_of
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget
+from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
 from schools.models import County, School
 from schools.resources import CountyWidget, TextWidget, _text

@@ -5,8 +5,8 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from accounts.roles import scope_of
 from liuzhou_pairing.admin import ImportExportModelAdmin, ScopedModelAdmin
+from liuzhou_pairing.scope import scope_of
 
 from .choices import Stage, types_serving
 from .models import County, ManagementArea, School, Township, Village

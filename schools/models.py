@@ -6,8 +6,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
-from accounts.roles import scope_of
 from liuzhou_pairing.querysets import ReferenceQuerySet
+from liuzhou_pairing.scope import scope_of
 
 from .choices import (
     CENTRAL_TYPES,

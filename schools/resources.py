@@ -7,8 +7,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
-from accounts.roles import scope_of
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, YesNoWidget
+from liuzhou_pairing.scope import scope_of
 
 from .choices import CountyKind, Location, Ownership, SchoolStatus, SchoolType, Standing, TownshipKind
 from .models import County, ManagementArea, School, Township, Village

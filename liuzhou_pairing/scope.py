@@ -1,14 +1,26 @@
 """Who a user is, for scoping: the one place that reads a user's role and unit.
 
-Every `for_user` / `editable_by` queryset method asks these functions; nothing else looks at profiles.
+This is the kernel: it imports no app. It reads the user's profile by attribute (`user.profile.role`,
+`.county_id`, `.school_id`), so `accounts` can hold the profile without the other apps depending on it.
+Every `for_user` / `editable_by` queryset method and every service asks these functions.
 """
 
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
+from django.db import models
+from django.utils.translation import gettext_lazy as _
 
-from .choices import Role
+from .actors import SYSTEM
+
+
+class Role(models.TextChoices):
+    CITY = "city", _("city bureau staff")
+    COUNTY = "county", _("county bureau staff")
+    SCHOOL = "school", _("school staff")
+    INSPECTOR = "inspector", _("inspector")
+    REGION = "region", _("region inspector")
 
 
 @dataclass(frozen=True)
@@ -17,17 +29,21 @@ class Scope:
 
     everything: bool = False  # sees everything (superuser, city staff, region inspector, city-wide inspector)
     writes: bool = False  # may change anything at all
-    city: bool = False  # city bureau staff or superuser: changes everything
+    city: bool = False  # city bureau staff, superuser or the system: changes everything
     county_id: int | None = None  # county bureau staff or a county inspector: that county
     school_id: int | None = None  # school staff: that school
     nothing: bool = False  # no role: sees nothing
 
 
 NOTHING = Scope(nothing=True)
+CITY = Scope(everything=True, writes=True, city=True)
 
 
 def scope_of(user: Any) -> Scope:
-    """Return the scope of `user`, cached on the user object for the request."""
+    """Return the scope of `user`, cached on the user object for the request. Commands act as SYSTEM, which
+    has the city's scope."""
+    if user is SYSTEM:
+        return CITY
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return NOTHING
     cached = getattr(user, "_pairing_scope", None)
@@ -40,13 +56,13 @@ def scope_of(user: Any) -> Scope:
 
 def _compute(user: Any) -> Scope:
     if user.is_superuser:
-        return Scope(everything=True, writes=True, city=True)
+        return CITY
     try:
         profile = user.profile
     except ObjectDoesNotExist:
         return NOTHING
     if profile.role == Role.CITY:
-        return Scope(everything=True, writes=True, city=True)
+        return CITY
     if profile.role == Role.REGION:
         return Scope(everything=True)
     if profile.role == Role.INSPECTOR:
@@ -56,13 +72,3 @@ def _compute(user: Any) -> Scope:
     if profile.role == Role.SCHOOL:
         return Scope(school_id=profile.school_id, writes=True)
     return NOTHING
-
-
-def role_of(user: Any) -> str | None:
-    """Return the user's role (superusers count as city staff), or None."""
-    if getattr(user, "is_superuser", False):
-        return Role.CITY
-    try:
-        return user.profile.role if getattr(user, "is_authenticated", False) else None
-    except ObjectDoesNotExist:
-        return None
