@@ -37,11 +37,9 @@ def _perms(models: list[str], *actions: str) -> set[str]:
 # and `editable_by` queryset methods of each model.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.CITY: _perms(REFERENCE + WORK + ACCOUNTS, "view", "add", "change")
-    | _perms(["pairings.problem"], "delete")
     | {"pairings.change_city_fixed_pairing", "pairings.review_workplan"},
     Role.COUNTY: _perms(REFERENCE, "view")
     | _perms(["schools.school", "pairings.pairing", "pairings.agreement", "pairings.problem"], "view", "add", "change")
-    | _perms(["pairings.problem"], "delete")
     | _perms(["pairings.workplan"], "view", "change"),
     Role.SCHOOL: _perms(REFERENCE + ["pairings.pairing", "pairings.problem"], "view")
     | _perms(["schools.school", "pairings.agreement", "pairings.workplan"], "view", "change"),

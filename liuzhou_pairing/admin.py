@@ -1,12 +1,26 @@
 """Admin pieces shared by every app: scoping by role, and spreadsheet import/export."""
 
+from collections.abc import Callable, Iterator
 from typing import Any
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from import_export.admin import ImportExportModelAdmin as BaseImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
-from liuzhou_pairing.scope import scope_of
+from .access import NotAllowed
+from .scope import scope_of
+
+# (app label, model name, field name) → the queryset a user may choose from in that autocomplete field, for
+# choices wider than what the user may see (a county names its paired county's schools in a pairing). Each app
+# registers its own in AppConfig.ready(), so that the admin of a lower app need not import a higher one.
+AUTOCOMPLETE_CHOICES: dict[tuple[str, str, str], Callable[[Any], Any]] = {}
+
+
+def register_autocomplete_choices(app_label: str, model_name: str, field_name: str, choices: Callable) -> None:
+    AUTOCOMPLETE_CHOICES[(app_label, model_name, field_name)] = choices
 
 
 class ScopedAdminMixin:
@@ -42,23 +56,118 @@ class ScopedAdminMixin:
             kwargs["queryset"] = manager.for_user(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
+    def get_search_results(self, request, queryset, search_term):
+        key = (request.GET.get("app_label"), request.GET.get("model_name"), request.GET.get("field_name"))
+        if key in AUTOCOMPLETE_CHOICES:
+            queryset = AUTOCOMPLETE_CHOICES[key](request.user)
+        return super().get_search_results(request, queryset, search_term)
 
-class ActorFormMixin:
-    """Give the admin's form the requesting user as `actor`, for forms whose checks depend on who acts."""
+
+VERSION_FIELD = "edit_version"
+
+
+class VersionedFormMixin(forms.Form):
+    """Carry the version of the record the form was opened on, so that the service refuses a stale edit."""
+
+    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        instance = getattr(self, "instance", None)
+        if instance is not None and instance.pk:
+            self.fields[VERSION_FIELD].initial = getattr(instance, "version", None)
+
+
+def versioned(form_class: type) -> type:
+    """Return `form_class` with the hidden `edit_version` field."""
+    if issubclass(form_class, VersionedFormMixin):
+        return form_class
+    return type(form_class.__name__, (VersionedFormMixin, form_class), {})
+
+
+def expected_version(form) -> int | None:
+    """Return the version the form was opened on (None for a new record or a form without it)."""
+    return form.cleaned_data.get(VERSION_FIELD) if form.instance.pk else None
+
+
+def add_service_error(form, error: Exception) -> None:
+    """Show a service's refusal on `form`: on the field it names when the form has it, else above the form."""
+    if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, [m for e in errors for m in e.messages])
+    elif isinstance(error, ValidationError):
+        form.add_error(None, error.messages)
+    else:
+        form.add_error(None, str(error))
+
+
+def adopt(obj, saved) -> None:
+    """Make the admin's unsaved `obj` stand for `saved`, the object a service created from the form's data."""
+    obj.pk = saved.pk
+    obj.version = saved.version
+    obj._state.adding = False
+
+
+def changed_forms(formset) -> Iterator[tuple[Any, Any]]:
+    """Yield (form, unsaved instance) for each new or changed form of an inline formset."""
+    # Sets the parent on new rows, and the lists the admin's change message reads (new_objects, …).
+    formset.save(commit=False)
+    for form in formset.forms:
+        if not form.has_changed() or form in formset.deleted_forms:
+            continue
+        yield form, form.instance
+
+
+class ServiceAdminMixin:
+    """Save through the app's services and show their refusals on the form.
+
+    The services decide who may do what. When one refuses (NotAllowed, ValidationError — a stale edit too), the
+    whole save is rolled back and the page is shown again with the message, the user's input kept. The form
+    carries the version the page was opened on (`edit_version`)."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs.setdefault("form", versioned(self.form))
         form_class = super().get_form(request, obj, change=change, **kwargs)
 
-        class ActorForm(form_class):
-            def __init__(self, *args, **kw):
-                kw.setdefault("actor", request.user)
-                super().__init__(*args, **kw)
+        class ServiceForm(form_class):
+            def clean(self):
+                data = super().clean()
+                error = getattr(request, "_service_error", None)
+                if error is not None:
+                    add_service_error(self, error)
+                return data
 
-        return ActorForm
+        ServiceForm.__name__ = form_class.__name__
+        return ServiceForm
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(name, dict(options)) for name, options in super().get_fieldsets(request, obj)]
+        if fieldsets and VERSION_FIELD not in fieldsets[0][1]["fields"]:
+            fieldsets[0][1]["fields"] = [*fieldsets[0][1]["fields"], VERSION_FIELD]
+        return fieldsets
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method != "POST":
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        try:
+            with transaction.atomic():
+                return super().changeform_view(request, object_id, form_url, extra_context)
+        except (NotAllowed, ValidationError) as error:
+            # Nothing was saved; show the same page again, the refusal on the form and the input kept.
+            request._service_error = error
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
 
 class ScopedInlineMixin:
-    """Inlines follow the scope of their model as the parent admin does."""
+    """Inlines follow the scope of their model as the parent admin does, and carry each row's version."""
+
+    def get_formset(self, request, obj=None, **kwargs):
+        kwargs.setdefault("form", versioned(self.form))
+        return super().get_formset(request, obj, **kwargs)
+
+    def get_fields(self, request, obj=None):
+        fields = list(super().get_fields(request, obj))
+        return fields if VERSION_FIELD in fields else [*fields, VERSION_FIELD]
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
@@ -75,7 +184,7 @@ class ScopedInlineMixin:
         return parent._meta.model._default_manager.editable_by(request.user).filter(pk=parent.pk).exists()
 
 
-class ImportExportModelAdmin(ScopedAdminMixin, BaseImportExportModelAdmin):
+class ImportExportModelAdmin(ServiceAdminMixin, ScopedAdminMixin, BaseImportExportModelAdmin):
     """Scoped admin with xlsx and csv import/export (the formats county clerks use). Resources get the
     requesting user, so that imports refuse rows outside the user's scope and record who made them."""
 
@@ -91,5 +200,5 @@ class ImportExportModelAdmin(ScopedAdminMixin, BaseImportExportModelAdmin):
         return super().has_import_permission(request) and scope_of(request.user).writes
 
 
-class ScopedModelAdmin(ScopedAdminMixin, admin.ModelAdmin):
+class ScopedModelAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """A plain scoped admin."""

@@ -16,3 +16,7 @@ class ReferenceQuerySet(models.QuerySet):
     def editable_by(self, user: Any) -> "ReferenceQuerySet":
         """Return what `user` may change: all of it for the city bureau, nothing for others."""
         return self if scope_of(user).city else self.none()
+
+    def in_area_of(self, user: Any) -> "ReferenceQuerySet":
+        """Return what lies in `user`'s area after a write: the same as what it may change."""
+        return self.editable_by(user)

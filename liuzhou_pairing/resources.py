@@ -12,7 +12,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
-from liuzhou_pairing.scope import scope_of
+from .access import NotAllowed, may_change
 
 # Cells starting with these can be run as formulas by spreadsheet programs (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
@@ -81,7 +81,10 @@ class YesNoWidget(widgets.Widget):
 
 
 class BaseModelResource(resources.ModelResource):
-    """A resource that validates every row with `full_clean`, saves through a service, and escapes formulas."""
+    """A resource that saves every row through its app's service, as the importing user, and escapes formulas.
+
+    The service decides whether the user may write the row as it will be saved; its refusal becomes the row's
+    error, and a file with any bad row writes nothing."""
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
@@ -91,43 +94,20 @@ class BaseModelResource(resources.ModelResource):
         self.user = kwargs.get("user", self.user)
         super().before_import(dataset, **kwargs)
 
-    def validate_instance(self, instance, import_validation_errors=None, validate_unique=True) -> None:
-        self.check_scope(instance)
-        super().validate_instance(instance, import_validation_errors, validate_unique)
-
     def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
-        # A row naming an object outside the user's scope is refused, even when it would change nothing.
-        if self.user is not None and instance.pk is not None and not self.in_scope(instance):
+        # A row naming an object the user may not change is refused, even when it would change nothing.
+        if instance.pk is not None and not may_change(instance, self.user):
             return False
         return super().skip_row(instance, original, row, import_validation_errors)
-
-    def in_scope(self, instance) -> bool:
-        manager = self._meta.model._default_manager
-        return manager.editable_by(self.user).filter(pk=instance.pk).exists()
-
-    def check_scope(self, instance) -> None:
-        """Refuse a row the importing user may not write: an existing object outside what it may change, or a
-        new one it may not create. Imports run by the system (commands, no user) are not limited."""
-        if self.user is None:
-            return
-        if instance.pk is not None:
-            allowed = self.in_scope(instance)
-        else:
-            allowed = self.may_create(instance)
-        if not allowed:
-            raise ValidationError(self.scope_message())
-
-    def may_create(self, instance) -> bool:
-        return scope_of(self.user).city
-
-    def scope_message(self) -> str:
-        return _("This row is outside your area of responsibility.")
 
     def export_field(self, field, instance, **kwargs: Any) -> Any:
         return escape_formula(super().export_field(field, instance, **kwargs))
 
     def do_instance_save(self, instance, is_create: bool) -> None:
-        self.save_through_service(instance, is_create=is_create)
+        try:
+            self.save_through_service(instance, is_create=is_create)
+        except NotAllowed as exc:
+            raise ValidationError(str(exc)) from exc
 
     def save_through_service(self, instance, *, is_create: bool) -> None:
         raise NotImplementedError("Each resource saves through its app's service.")

@@ -9,22 +9,42 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from liuzhou_pairing.admin import ActorFormMixin, ImportExportModelAdmin, ScopedAdminMixin, ScopedInlineMixin
+from liuzhou_pairing.admin import (
+    ImportExportModelAdmin,
+    ScopedAdminMixin,
+    ScopedInlineMixin,
+    ServiceAdminMixin,
+    adopt,
+    changed_forms,
+    expected_version,
+)
 from liuzhou_pairing.scope import scope_of
-from schools.models import County, School
+from schools.models import County
 
-from .choices import PairingStatus
-from .forms import PairingAdminForm, WorkPlanAdminForm
+from .forms import CycleAdminForm, DistrictPairingAdminForm, PairingAdminForm
 from .models import Agreement, Cycle, DistrictPairing, Pairing, Problem, WorkPlan
 from .resources import PairingResource
+from .rules import warning_messages
+from .selectors import pairable_schools
 from .services import (
+    AGREEMENT_FIELDS,
     CONTACT_FIELDS,
+    CYCLE_FIELDS,
+    DISTRICT_PAIRING_FIELDS,
+    PAIRING_FIELDS,
+    WORK_PLAN_FIELDS,
+    agreement_editable_fields,
     agreement_save,
     can_change_city_fixed,
+    cycle_create,
+    cycle_update,
+    district_pairing_create,
+    district_pairing_update,
     pairing_create,
-    pairing_end,
+    pairing_editable_fields,
     pairing_update,
     problem_save,
+    work_plan_editable_fields,
     work_plan_save,
 )
 
@@ -40,7 +60,7 @@ class CountyOfEitherSideFilter(admin.SimpleListFilter):
         scope = scope_of(request.user)
         if scope.county_id and scope.writes:
             # The counties whose schools this bureau meets in its pairings: its own and its paired ones.
-            counties = counties.filter(pk__in=School.objects.pairable_for(request.user).values("county_id"))
+            counties = counties.filter(pk__in=pairable_schools(user=request.user).values("county_id"))
         elif not scope.everything:
             counties = counties.filter(pk=scope.county_id) if scope.county_id else counties.none()
         return [(str(c.pk), c.name) for c in counties]
@@ -67,7 +87,9 @@ class HasWarningsFilter(admin.SimpleListFilter):
 
 
 @admin.register(Cycle)
-class CycleAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class CycleAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    form = CycleAdminForm
+    fields = [*CYCLE_FIELDS, "reason"]
     list_display = ["name", "first_semester_label", "last_semester_label", "work_plan_deadline", "agreement_deadline"]
 
     @admin.display(description=_("first semester"))
@@ -78,9 +100,18 @@ class CycleAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
     def last_semester_label(self, obj: Cycle) -> str:
         return obj.last_semester_label
 
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data.get("reason", "")
+        if change:
+            cycle_update(cycle=obj, actor=request.user, reason=reason, expected_version=expected_version(form))
+        else:
+            adopt(obj, cycle_create(actor=request.user, reason=reason, **{f: getattr(obj, f) for f in CYCLE_FIELDS}))
+
 
 @admin.register(DistrictPairing)
-class DistrictPairingAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class DistrictPairingAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    form = DistrictPairingAdminForm
+    fields = [*DISTRICT_PAIRING_FIELDS, "reason"]
     list_display = ["helper_county", "recipient_county", "cycle"]
     list_filter = ["cycle"]
     list_select_related = ["helper_county", "recipient_county", "cycle"]
@@ -91,6 +122,16 @@ class DistrictPairingAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
 
     def has_change_permission(self, request, obj=None):
         return can_change_city_fixed(request.user) and super().has_change_permission(request, obj)
+
+    def save_model(self, request, obj, form, change):
+        reason = form.cleaned_data.get("reason", "")
+        if change:
+            district_pairing_update(
+                pair=obj, actor=request.user, reason=reason, expected_version=expected_version(form)
+            )
+        else:
+            fields = {f: getattr(obj, f) for f in DISTRICT_PAIRING_FIELDS}
+            adopt(obj, district_pairing_create(actor=request.user, reason=reason, **fields))
 
 
 class AgreementInline(ScopedInlineMixin, admin.StackedInline):
@@ -103,7 +144,7 @@ class AgreementInline(ScopedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ActorFormMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [PairingResource]
     form = PairingAdminForm
     inlines = [AgreementInline]
@@ -177,75 +218,57 @@ class PairingAdmin(ActorFormMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     def warning_list(self, obj: Pairing) -> str:
         if not obj.warnings:
             return "—"
-        return format_html_join("", "<div>⚠ {}</div>", ((m,) for m in obj.warning_messages))
+        return format_html_join("", "<div>⚠ {}</div>", ((m,) for m in warning_messages(obj)))
 
     def get_readonly_fields(self, request, obj=None):
-        readonly = list(super().get_readonly_fields(request, obj))
-        if not scope_of(request.user).city:
-            # A county bureau arranges its own pairings; city-fixed ones and lead schools are the city's (R16).
-            readonly += ["arranged_by", "arranged_by_county", "is_city_fixed", "lead_school"]
-        return readonly
+        # What a user may set is decided by the service; the form shows the rest read-only.
+        editable = pairing_editable_fields(request.user)
+        return [*super().get_readonly_fields(request, obj), *(f for f in PAIRING_FIELDS if f not in editable)]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in ("helper", "recipient"):
-            kwargs["queryset"] = School.objects.pairable_for(request.user)
+            kwargs["queryset"] = pairable_schools(user=request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
         reason = data.get("reason", "")
-        scope = scope_of(request.user)
-        if not scope.city:
-            data["arranged_by"], data["arranged_by_county"] = "county", County.objects.get(pk=scope.county_id)
-            data["is_city_fixed"], data["lead_school"] = False, None
-        if not change:
-            created = pairing_create(
-                helper=data["helper"],
-                recipient=data["recipient"],
-                stage=data["stage"],
-                tier=data["tier"],
-                cycle=data["cycle"],
-                actor=request.user,
-                arranged_by=data["arranged_by"],
-                arranged_by_county=data.get("arranged_by_county"),
-                is_city_fixed=data.get("is_city_fixed", False),
-                lead_school=data.get("lead_school"),
-                status=data["status"],
-                reason=reason,
-                **{f: data.get(f, "") for f in CONTACT_FIELDS},
-            )
-            obj.pk = created.pk
-            obj._state.adding = False
-            obj.refresh_from_db()
+        if change:
+            pairing_update(pairing=obj, actor=request.user, reason=reason, expected_version=expected_version(form))
             return
-        original = form.original
-        fields = {f: data[f] for f in form.changed_data if f in data and f not in {"reason", "ended_on", "end_reason"}}
-        ending = fields.pop("status", None) == PairingStatus.ENDED
-        if fields:
-            original = pairing_update(pairing=original, actor=request.user, reason=reason, **fields)
-        if ending:
-            original = pairing_end(
-                pairing=original,
-                actor=request.user,
-                on=data.get("ended_on") or timezone.localdate(),
-                reason=data.get("end_reason") or reason,
-            )
-        obj.refresh_from_db()
+        created = pairing_create(
+            helper=data["helper"],
+            recipient=data["recipient"],
+            stage=data["stage"],
+            tier=data["tier"],
+            cycle=data["cycle"],
+            actor=request.user,
+            arranged_by=data.get("arranged_by"),
+            arranged_by_county=data.get("arranged_by_county"),
+            is_city_fixed=data.get("is_city_fixed", False),
+            lead_school=data.get("lead_school"),
+            status=data["status"],
+            reason=reason,
+            **{f: data.get(f, "") for f in CONTACT_FIELDS},
+        )
+        adopt(obj, created)
 
     def save_formset(self, request, form, formset, change):
-        for agreement in formset.save(commit=False):
-            agreement_save(agreement=agreement, actor=request.user)
+        for agreement_form, agreement in changed_forms(formset):
+            agreement_save(agreement=agreement, actor=request.user, expected_version=expected_version(agreement_form))
 
 
 class ProblemInline(ScopedInlineMixin, admin.TabularInline):
     model = Problem
     extra = 1
+    # Problems are never deleted; one entered by mistake is withdrawn (status).
+    can_delete = False
     fields = ["problem", "countermeasure", "measure", "responsible_side", "target_academic_year", "target_term",
               "status"]  # fmt: skip
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
+class AgreementAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["pairing", "signed_on", "is_late_display", "has_scan"]
     list_filter = ["pairing__cycle", "pairing__stage", "pairing__tier"]
     search_fields = ["pairing__helper__name", "pairing__recipient__name"]
@@ -262,29 +285,24 @@ class AgreementAdmin(ScopedAdminMixin, SimpleHistoryAdmin):
         return bool(obj.scan)
 
     def get_readonly_fields(self, request, obj=None):
-        if scope_of(request.user).school_id:
-            return ["pairing", "signed_on", "helper_signatory", "recipient_signatory", "plan"]  # the scan stays
-        return ["pairing"] if obj else []
+        editable = agreement_editable_fields(request.user)
+        return [*(["pairing"] if obj else []), *(f for f in AGREEMENT_FIELDS if f not in editable)]
 
     def save_model(self, request, obj, form, change):
-        agreement_save(agreement=obj, actor=request.user)
+        agreement_save(agreement=obj, actor=request.user, expected_version=expected_version(form))
 
     def save_formset(self, request, form, formset, change):
-        for problem in formset.save(commit=False):
-            problem_save(problem=problem, actor=request.user)
-        for problem in formset.deleted_objects:
-            problem.delete()
+        for problem_form, problem in changed_forms(formset):
+            problem_save(problem=problem, actor=request.user, expected_version=expected_version(problem_form))
 
 
 @admin.register(WorkPlan)
-class WorkPlanAdmin(ActorFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["unit", "status", "submitted_on", "due_on", "is_late_display", "has_arrangement_tables", "cycle"]
     list_filter = ["cycle", "status", "has_arrangement_tables"]
     search_fields = ["county__name", "school__name"]
     list_select_related = ["county", "school", "cycle"]
-    form = WorkPlanAdminForm
-    fields = ["cycle", "county", "school", "status", "submitted_on", "document", "has_arrangement_tables",
-              "return_reason"]  # fmt: skip
+    fields = ["cycle", "county", "school", *WORK_PLAN_FIELDS]
 
     @admin.display(description=_("unit"))
     def unit(self, obj: WorkPlan) -> str:
@@ -298,11 +316,13 @@ class WorkPlanAdmin(ActorFormMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     def is_late_display(self, obj: WorkPlan) -> bool:
         return obj.is_late(timezone.localdate())
 
+    def has_add_permission(self, request):
+        # Work plans are called for by `load_liuzhou` (work_plans_ensure), one per unit that must submit one.
+        return False
+
     def get_readonly_fields(self, request, obj=None):
-        readonly = ["cycle", "county", "school"] if obj else []
-        if not request.user.has_perm("pairings.review_workplan"):
-            readonly.append("return_reason")
-        return readonly
+        editable = work_plan_editable_fields(request.user)
+        return ["cycle", "county", "school", *(f for f in WORK_PLAN_FIELDS if f not in editable)]
 
     def save_model(self, request, obj, form, change):
-        work_plan_save(plan=obj, actor=request.user, reason=form.cleaned_data.get("return_reason", ""))
+        work_plan_save(plan=obj, actor=request.user, reason=obj.return_reason, expected_version=expected_version(form))

@@ -53,6 +53,8 @@ class ProblemStatus(models.TextChoices):
     OPEN = "open", pgettext_lazy("problem status", "open")
     IN_PROGRESS = "in_progress", pgettext_lazy("problem status", "in progress")
     RESOLVED = "resolved", pgettext_lazy("problem status", "resolved")
+    # Problems are never deleted: one entered by mistake, or no longer pursued, is withdrawn.
+    WITHDRAWN = "withdrawn", pgettext_lazy("problem status", "withdrawn")
 
 
 class Term(models.IntegerChoices):

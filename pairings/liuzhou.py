@@ -38,6 +38,7 @@ def liuzhou_arrangements_load(report: LoadReport | None = None) -> LoadReport:
             last_term=int(row["last_term"]),
             work_plan_deadline=datetime.date.fromisoformat(row["work_plan_deadline"]),
             agreement_deadline=datetime.date.fromisoformat(row["agreement_deadline"]),
+            actor=SYSTEM,
             report=report,
         )
 
@@ -81,7 +82,7 @@ def liuzhou_arrangements_load(report: LoadReport | None = None) -> LoadReport:
     report.add("pairings", created=created)
 
     for cycle in cycles.values():
-        work_plans_ensure(cycle=cycle, report=report)
+        work_plans_ensure(cycle=cycle, actor=SYSTEM, report=report)
     return report
 
 

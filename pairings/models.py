@@ -4,10 +4,11 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from liuzhou_pairing.access import Versioned
 from liuzhou_pairing.querysets import ReferenceQuerySet
 from liuzhou_pairing.scope import scope_of
 from liuzhou_pairing.uploads import agreement_scan_path, validate_document, work_plan_path
@@ -34,7 +35,7 @@ def semester_label(academic_year: int, term: int) -> str:
     return f"{academic_year}—{academic_year + 1}学年{TERM_NAMES[term]}"
 
 
-class Cycle(models.Model):
+class Cycle(Versioned):
     """A pairing programme (帮扶周期) as data: its semesters and deadlines (R3, R25, R26)."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
@@ -90,7 +91,7 @@ class Cycle(models.Model):
         return result
 
 
-class DistrictPairing(models.Model):
+class DistrictPairing(Versioned):
     """A city-fixed helper district → recipient county pair (对口帮扶县区, R11)."""
 
     cycle = models.ForeignKey(
@@ -143,14 +144,8 @@ class PairingQuerySet(models.QuerySet):
     def active(self) -> "PairingQuerySet":
         return self.filter(status=PairingStatus.ACTIVE)
 
-    def in_cycle(self, cycle: Cycle) -> "PairingQuerySet":
-        return self.filter(cycle=cycle)
-
     def with_warnings(self) -> "PairingQuerySet":
         return self.exclude(warnings=[])
-
-    def involving_county(self, county: County) -> "PairingQuerySet":
-        return self.filter(Q(helper__county=county) | Q(recipient__county=county))
 
     def for_user(self, user) -> "PairingQuerySet":
         """Return the pairings `user` may see. A county sees every pairing with a school of its own on either
@@ -166,25 +161,25 @@ class PairingQuerySet(models.QuerySet):
             return self.filter(Q(helper_id=school) | Q(recipient_id=school) | Q(lead_school_id=school))
         return self.none()
 
-    def editable_by(self, user) -> "PairingQuerySet":
-        """Return the pairings `user` may change: the city all; a county bureau those it arranged (R12:
-        the side that arranged a cross-county pairing edits it). City-fixed ones stay the city's (R16)."""
+    def in_area_of(self, user) -> "PairingQuerySet":
+        """Return the pairings that lie in `user`'s area: the city all; a county bureau those it arranged that
+        involve a school of its own (R12: the side that arranged a cross-county pairing edits it)."""
         scope = scope_of(user)
         if scope.city:
             return self
         if scope.writes and scope.county_id:
-            return self.filter(arranged_by_county_id=scope.county_id, is_city_fixed=False)
+            own = Q(helper__county_id=scope.county_id) | Q(recipient__county_id=scope.county_id)
+            return self.filter(own, arranged_by_county_id=scope.county_id)
         return self.none()
 
-    def with_late_agreement(self) -> "PairingQuerySet":
-        """Pairings whose agreement is unsigned after the deadline or was signed late (R26)."""
-        return self.filter(
-            Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
-            | Q(agreement__signed_on__gt=models.F("cycle__agreement_deadline"))
-        )  # fmt: skip
+    def editable_by(self, user) -> "PairingQuerySet":
+        """Return the pairings `user` may change: those in its area; city-fixed ones stay the city's (R16)."""
+        if scope_of(user).city:
+            return self
+        return self.in_area_of(user).filter(is_city_fixed=False)
 
 
-class Pairing(models.Model):
+class Pairing(Versioned):
     """A helper school assisting a recipient school at a tier and stage for a cycle (结对帮扶)."""
 
     cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="pairings")
@@ -271,39 +266,31 @@ class Pairing(models.Model):
         if self.status == PairingStatus.ENDED and not self.end_reason.strip():
             raise ValidationError({"end_reason": _("Give the reason the pairing ended.")})
 
-    @property
-    def warning_messages(self) -> list[str]:
-        from .rules import warning_message
-
-        return [warning_message(code) for code in self.warnings]
-
-    @classmethod
-    def live_exists(cls, school_ref: OuterRef, cycle: Cycle) -> Exists:
-        """Return an Exists() that is true when the referenced school is in an active pairing of `cycle`."""
-        return Exists(
-            cls.objects.filter(cycle=cycle, status=PairingStatus.ACTIVE).filter(
-                Q(helper=school_ref) | Q(recipient=school_ref)
-            )
-        )
-
 
 class AgreementQuerySet(models.QuerySet):
     def for_user(self, user) -> "AgreementQuerySet":
         """Return the agreements of the pairings `user` may see."""
         return self.filter(pairing__in=Pairing.objects.for_user(user))
 
-    def editable_by(self, user) -> "AgreementQuerySet":
-        """Return the agreements `user` may change: the city all; a county bureau those of pairings with a
-        school of its own; school staff their own (the signed scan only, which the admin enforces)."""
+    def in_area_of(self, user) -> "AgreementQuerySet":
+        """Return the agreements that lie in `user`'s area: the city all; a county bureau those of pairings with a
+        school of its own; school staff their own."""
         scope = scope_of(user)
         if scope.city:
             return self
         if scope.writes and (scope.county_id or scope.school_id):
-            return self.for_user(user).exclude(pairing__status=PairingStatus.ENDED)
+            return self.for_user(user)
         return self.none()
 
+    def editable_by(self, user) -> "AgreementQuerySet":
+        """Return the agreements `user` may change: those in its area whose pairing has not ended (school staff
+        change the signed scan only, which `pairings.services` enforces)."""
+        if scope_of(user).city:
+            return self
+        return self.in_area_of(user).exclude(pairing__status=PairingStatus.ENDED)
 
-class Agreement(models.Model):
+
+class Agreement(Versioned):
     """The five-year agreement a pair signs (结对帮扶协议, R26): one pair, one precise plan."""
 
     pairing = models.OneToOneField(
@@ -348,11 +335,14 @@ class ProblemQuerySet(models.QuerySet):
     def for_user(self, user) -> "ProblemQuerySet":
         return self.filter(agreement__in=Agreement.objects.for_user(user))
 
+    def in_area_of(self, user) -> "ProblemQuerySet":
+        return self.filter(agreement__in=Agreement.objects.in_area_of(user))
+
     def editable_by(self, user) -> "ProblemQuerySet":
         return self.filter(agreement__in=Agreement.objects.editable_by(user))
 
 
-class Problem(models.Model):
+class Problem(Versioned):
     """One diagnosed problem and its countermeasure (一问题一对策, R26) inside an agreement."""
 
     agreement = models.ForeignKey(
@@ -422,8 +412,11 @@ class WorkPlanQuerySet(models.QuerySet):
             return self.filter(school_id=scope.school_id)
         return self.none()
 
+    def in_area_of(self, user) -> "WorkPlanQuerySet":
+        return self.editable_by(user)
 
-class WorkPlan(models.Model):
+
+class WorkPlan(Versioned):
     """A unit's stamped work plan sent to the city bureau by the deadline (工作方案报送, R25).
 
     The unit is a county-level bureau, or a school (a city high school in a fixed pair, the city special school).

@@ -3,21 +3,19 @@ the rules engine (`pairing_create` / `pairing_update`), and one bad row rolls ba
 
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from import_export import fields, widgets
 
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget
-from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
-from schools.models import County, School
+from schools.models import School
 from schools.resources import CountyWidget, TextWidget, _text
 
 from .choices import ArrangedBy, PairingStatus, Tier
 from .models import Cycle, Pairing
 from .rules import warning_message
-from .services import CONTACT_FIELDS, pairing_create, pairing_end, pairing_update
+from .services import CONTACT_FIELDS, pairing_create, pairing_editable_fields, pairing_end, pairing_update
 
 CITY_BUREAU = "市教育局"
 
@@ -136,60 +134,33 @@ class PairingResource(BaseModelResource):
     def before_import_row(self, row, **kwargs: Any) -> None:
         if "状态" in row and not _text(row["状态"]):
             row["状态"] = PairingStatus.ACTIVE
-        scope = scope_of(self.user)
-        if scope.county_id and not _text(row.get("安排单位")):
-            # A county bureau's rows are its own arrangements unless the file says otherwise.
-            row["安排单位"] = County.objects.get(pk=scope.county_id).name
-
-    def may_create(self, instance: Pairing) -> bool:
-        scope = scope_of(self.user)
-        if scope.city:
-            return True
-        if not (scope.writes and scope.county_id) or instance.arranged_by_county_id != scope.county_id:
-            return False
-        pairable = School.objects.pairable_for(self.user).filter(pk__in=[instance.helper_id, instance.recipient_id])
-        own_side = scope.county_id in (instance.helper.county_id, instance.recipient.county_id)
-        return own_side and pairable.count() == 2
-
-    def scope_message(self) -> str:
-        return _(
-            "This row is outside your area of responsibility: a county bureau imports the pairings it arranges, "
-            "with a school of its own on one side and a school of its own or its paired county on the other."
-        )
 
     def save_through_service(self, instance: Pairing, *, is_create: bool) -> None:
         contacts = {f: getattr(instance, f) for f in CONTACT_FIELDS}
-        try:
-            if is_create:
-                created = pairing_create(
-                    helper=instance.helper,
-                    recipient=instance.recipient,
-                    stage=instance.stage,
-                    tier=instance.tier,
-                    cycle=instance.cycle,
-                    actor=self.user,
-                    arranged_by=ArrangedBy.COUNTY if instance.arranged_by_county_id else ArrangedBy.CITY,
-                    arranged_by_county=instance.arranged_by_county,
-                    status=instance.status,
-                    **contacts,
-                )
-                instance.pk = created.pk
-                return
-            stored = Pairing.objects.get(pk=instance.pk)
-            ending = instance.status == PairingStatus.ENDED and stored.status != PairingStatus.ENDED
-            changes = {
-                "stage": instance.stage,
-                "tier": instance.tier,
-                "arranged_by": ArrangedBy.COUNTY if instance.arranged_by_county_id else ArrangedBy.CITY,
-                "arranged_by_county": instance.arranged_by_county,
+        if is_create:
+            # A blank arranging unit is the importing bureau itself (the service decides what that is).
+            created = pairing_create(
+                helper=instance.helper,
+                recipient=instance.recipient,
+                stage=instance.stage,
+                tier=instance.tier,
+                cycle=instance.cycle,
+                actor=self.user,
+                arranged_by_county=instance.arranged_by_county,
+                status=instance.status,
                 **contacts,
-            }
-            if not ending:
-                changes["status"] = instance.status
-            changes = {k: v for k, v in changes.items() if getattr(stored, k) != v}
-            if changes:
-                stored = pairing_update(pairing=stored, actor=self.user, reason=instance.end_reason, **changes)
-            if ending:
-                pairing_end(pairing=stored, actor=self.user, on=timezone.localdate(), reason=instance.end_reason)
-        except PermissionDenied as exc:
-            raise ValidationError(str(exc)) from exc
+            )
+            instance.pk = created.pk
+            return
+        stored = Pairing.objects.get(pk=instance.pk)
+        ending = instance.status == PairingStatus.ENDED and stored.status != PairingStatus.ENDED
+        changes = {"stage": instance.stage, "tier": instance.tier, **contacts}
+        if instance.arranged_by_county_id is not None or "arranged_by_county" in pairing_editable_fields(self.user):
+            # A named arranging unit is a change the service judges; a blank one leaves it as it is for a county.
+            changes["arranged_by"] = ArrangedBy.COUNTY if instance.arranged_by_county_id else ArrangedBy.CITY
+            changes["arranged_by_county"] = instance.arranged_by_county
+        if not ending:
+            changes["status"] = instance.status
+        stored = pairing_update(pairing=stored, actor=self.user, reason=instance.end_reason, **changes)
+        if ending:
+            pairing_end(pairing=stored, actor=self.user, on=timezone.localdate(), reason=instance.end_reason)

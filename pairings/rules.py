@@ -31,6 +31,19 @@ class Draft:
     is_city_fixed: bool = False
     pk: int | None = None  # the pairing being changed, if any
 
+    @classmethod
+    def of(cls, pairing: Pairing) -> "Draft":
+        """Return the facts of `pairing` as it is about to be saved."""
+        return cls(
+            helper=pairing.helper,
+            recipient=pairing.recipient,
+            stage=pairing.stage,
+            tier=pairing.tier,
+            cycle=pairing.cycle,
+            is_city_fixed=pairing.is_city_fixed,
+            pk=pairing.pk,
+        )
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -270,6 +283,11 @@ def warning_message(code: str) -> str:
     if rule is None:
         return code
     return str(WARNING_SUMMARIES.get(code, rule.message))
+
+
+def warning_messages(pairing: Pairing) -> list[str]:
+    """Return the Chinese texts of the warnings stored with `pairing`."""
+    return [warning_message(code) for code in pairing.warnings]
 
 
 # Short texts for lists of stored warnings, where the pairing's two schools are already shown.

@@ -4,16 +4,17 @@ Each selector runs a fixed number of queries whatever the data size.
 """
 
 import datetime
-from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from liuzhou_pairing.scope import scope_of
 from schools.choices import Ownership, Stage
 from schools.models import County, School
 
 from .choices import PairingStatus, WorkPlanStatus
-from .models import Cycle, Pairing, WorkPlan
+from .models import Cycle, DistrictPairing, Pairing, WorkPlan
 
 
 @dataclass
@@ -41,10 +42,27 @@ class CoverageRow:
         return str(Stage(self.stage).label)
 
 
-def coverage(*, cycle: Cycle, schools: QuerySet | None = None) -> list[CoverageRow]:
-    """Return, per county and stage, the active public schools in no active pairing of `cycle` at that stage
-    (as helper, recipient or lead school), and the share of active private schools that take part.
-    `schools` narrows the registry (scoping).
+def pairable_schools(*, user: Any) -> QuerySet[School]:
+    """Return the schools `user` may name as helper or recipient: a county bureau its own schools and those of
+    the counties it is district-paired with (R8, R11, R12); the city all; the others none."""
+    scope = scope_of(user)
+    if scope.city:
+        return School.objects.all()
+    if not scope.writes or not scope.county_id:
+        return School.objects.none()
+    pairs = DistrictPairing.objects.filter(
+        Q(helper_county_id=scope.county_id) | Q(recipient_county_id=scope.county_id)
+    )
+    partners = {scope.county_id}
+    for helper_id, recipient_id in pairs.values_list("helper_county_id", "recipient_county_id"):
+        partners |= {helper_id, recipient_id}
+    return School.objects.filter(county_id__in=partners)
+
+
+def coverage(*, cycle: Cycle, user: Any) -> list[CoverageRow]:
+    """Return, per county and stage, the active public schools `user` may see that are in no active pairing of
+    `cycle` at that stage (as helper, recipient or lead school), and the share of active private schools that
+    take part.
 
     Two queries: the (school, stage) pairs of the cycle's active pairings, and the schools themselves.
     """
@@ -55,7 +73,7 @@ def coverage(*, cycle: Cycle, schools: QuerySet | None = None) -> list[CoverageR
     ):
         covered.update({(helper_id, stage), (recipient_id, stage), (lead_id, stage)})
 
-    schools = (schools if schools is not None else School.objects.all()).active().select_related("county")
+    schools = School.objects.for_user(user).active().select_related("county")
     rows: dict[tuple[int | None, str], CoverageRow] = {}
     for school in schools.only("id", "name", "school_type", "ownership", "county__code", "county__name"):
         for stage in school.stages:
@@ -81,10 +99,10 @@ class CountyWarnings:
     pairings: list[Pairing]
 
 
-def warnings_by_county(*, cycle: Cycle, pairings: QuerySet | None = None) -> list[CountyWarnings]:
-    """Return the live pairings of `cycle` that carry warnings, grouped by the county that arranged them
-    (or, for city arrangements, the recipient's county). One query."""
-    qs = (pairings if pairings is not None else Pairing.objects.all()).filter(cycle=cycle).live().with_warnings()
+def warnings_by_county(*, cycle: Cycle, user: Any) -> list[CountyWarnings]:
+    """Return the live pairings of `cycle` that `user` may see and that carry warnings, grouped by the county
+    that arranged them (or, for city arrangements, the recipient's county). One query."""
+    qs = Pairing.objects.for_user(user).filter(cycle=cycle).live().with_warnings()
     qs = qs.select_related("helper", "recipient__county", "arranged_by_county").order_by("helper__name")
     groups: dict[int | None, CountyWarnings] = {}
     for pairing in qs:
@@ -104,10 +122,10 @@ class LateAgreement:
         return self.signed_on is None
 
 
-def late_agreements(*, cycle: Cycle, today: datetime.date, pairings: QuerySet | None = None) -> list[LateAgreement]:
-    """Return the active pairings whose agreement was signed after the deadline, or is still unsigned once
-    the deadline has passed (R26). One query."""
-    qs = (pairings if pairings is not None else Pairing.objects.all()).filter(cycle=cycle, status=PairingStatus.ACTIVE)
+def late_agreements(*, cycle: Cycle, user: Any, today: datetime.date) -> list[LateAgreement]:
+    """Return the active pairings `user` may see whose agreement was signed after the deadline, or is still
+    unsigned once the deadline has passed (R26). One query."""
+    qs = Pairing.objects.for_user(user).filter(cycle=cycle, status=PairingStatus.ACTIVE)
     late = Q(agreement__signed_on__gt=cycle.agreement_deadline)
     if today > cycle.agreement_deadline:
         late |= Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
@@ -119,18 +137,11 @@ def late_agreements(*, cycle: Cycle, today: datetime.date, pairings: QuerySet | 
     return result
 
 
-def late_work_plans(*, cycle: Cycle, today: datetime.date, plans: QuerySet | None = None) -> list[WorkPlan]:
-    """Return the work plans submitted after the deadline, or still missing once it has passed (R25)."""
-    qs = (plans if plans is not None else WorkPlan.objects.all()).filter(cycle=cycle)
+def late_work_plans(*, cycle: Cycle, user: Any, today: datetime.date) -> list[WorkPlan]:
+    """Return the work plans `user` may see that came after the deadline, or are still missing once it has
+    passed (R25)."""
+    qs = WorkPlan.objects.for_user(user).filter(cycle=cycle)
     late = Q(submitted_on__gt=cycle.work_plan_deadline)
     if today > cycle.work_plan_deadline:
         late |= Q(status=WorkPlanStatus.MISSING)
     return list(qs.filter(late).select_related("county", "school", "cycle").order_by("county__code", "school__name"))
-
-
-def uncovered_counts(rows: list[CoverageRow]) -> dict[str, int]:
-    """Return how many public schools are uncovered per stage, over all counties."""
-    totals: dict[str, int] = defaultdict(int)
-    for row in rows:
-        totals[row.stage] += len(row.uncovered)
-    return dict(totals)

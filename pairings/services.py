@@ -4,13 +4,14 @@ generator all come through here, so every rule is applied the same way."""
 import datetime
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
+from liuzhou_pairing.access import changed_fields, require, require_may_change, save_checked, stored_for_update
 from liuzhou_pairing.actors import SYSTEM
-from liuzhou_pairing.history import record_actor
+from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
 from schools.models import County, School
 from schools.services import LoadReport
@@ -18,23 +19,18 @@ from schools.services import LoadReport
 from .choices import ArrangedBy, PairingStatus, WorkPlanStatus
 from .models import Agreement, Cycle, DistrictPairing, Pairing, Problem, WorkPlan
 from .rules import Draft, evaluate
+from .selectors import pairable_schools
 
 CITY_FIXED_PERMISSION = "pairings.change_city_fixed_pairing"
 REVIEW_PERMISSION = "pairings.review_workplan"
-# Fields anyone allowed to edit a pairing may change, even on a city-fixed one: the two sides' contacts.
-CONTACT_FIELDS = {"helper_contact", "helper_phone", "recipient_contact", "recipient_phone"}
-PAIRING_FIELDS = CONTACT_FIELDS | {
-    "helper",
-    "recipient",
-    "stage",
-    "tier",
-    "cycle",
-    "arranged_by",
-    "arranged_by_county",
-    "is_city_fixed",
-    "lead_school",
-    "status",
-}
+
+# The fields of a pairing that services set: the one list of them, in the order forms show them.
+# Anyone allowed to edit a pairing may change the two sides' contacts, even on a city-fixed one.
+CONTACT_FIELDS = ("helper_contact", "helper_phone", "recipient_contact", "recipient_phone")
+# Who arranged a pairing, whether the city fixed it and its lead school are the city's to set (R12, R15, R16).
+ARRANGEMENT_FIELDS = ("arranged_by", "arranged_by_county", "is_city_fixed", "lead_school")
+END_FIELDS = ("status", "ended_on", "end_reason")
+PAIRING_FIELDS = ("cycle", "stage", "tier", "helper", "recipient", *ARRANGEMENT_FIELDS, *END_FIELDS, *CONTACT_FIELDS)
 
 
 def can_change_city_fixed(actor: Any) -> bool:
@@ -52,33 +48,66 @@ def can_review_work_plans(actor: Any) -> bool:
     return actor is not None and getattr(actor, "is_authenticated", False) and actor.has_perm(REVIEW_PERMISSION)
 
 
-def _require_city(actor: Any, reason: str) -> None:
-    if not can_change_city_fixed(actor):
-        raise PermissionDenied(_("City-fixed arrangements are changed only by the city bureau (R16)."))
+def _require_city_fixed(actor: Any, reason: str) -> None:
+    require(can_change_city_fixed(actor), _("City-fixed arrangements are changed only by the city bureau."))
     if not reason.strip():
-        raise ValidationError({"reason": _("Give the reason for changing a city-fixed arrangement (R16).")})
+        raise ValidationError({"reason": _("Give the reason for changing a city-fixed arrangement.")})
+
+
+def _labels(model: type, names: set[str]) -> str:
+    return "、".join(str(model._meta.get_field(n).verbose_name) for n in sorted(names))
+
+
+def _require_fields(model: type, refused: set[str]) -> None:
+    require(
+        not refused,
+        _("You may not change these fields: %(fields)s.") % {"fields": _labels(model, refused)},
+    )
+
+
+def pairing_editable_fields(actor: Any) -> set[str]:
+    """Return the fields of a pairing `actor` may set: all for the city; for a county bureau all but who arranged
+    it, the city-fixed mark and the lead school; none for the other roles."""
+    scope = scope_of(actor)
+    if scope.city:
+        return set(PAIRING_FIELDS)
+    if scope.writes and scope.county_id:
+        return set(PAIRING_FIELDS) - set(ARRANGEMENT_FIELDS)
+    return set()
+
+
+def _county_pairing_check(actor: Any, pairing: Pairing) -> None:
+    """A county bureau arranges only pairings with a school of its own on one side, and on the other a school of
+    its own or of a county it is district-paired with (R8, R11, R12)."""
+    scope = scope_of(actor)
+    if scope.city:
+        return
+    pairable = set(
+        pairable_schools(user=actor)
+        .filter(pk__in=[pairing.helper_id, pairing.recipient_id])
+        .values_list("pk", flat=True)
+    )
+    for school in (pairing.helper, pairing.recipient):
+        require(
+            school.pk in pairable,
+            _("“%(school)s” is neither a school of your county nor of a county paired with it; you cannot pair it.")
+            % {"school": school.name},
+        )
+    require(
+        scope.county_id in (pairing.helper.county_id, pairing.recipient.county_id),
+        _("A county bureau arranges only pairings with a school of its own county on one side."),
+    )
 
 
 def pairing_check(pairing: Pairing) -> list[str]:
     """Validate `pairing` (fields, then the plan's rules, then constraints) and return its warning codes."""
     pairing.clean_fields()
-    warnings = evaluate(
-        Draft(
-            helper=pairing.helper,
-            recipient=pairing.recipient,
-            stage=pairing.stage,
-            tier=pairing.tier,
-            cycle=pairing.cycle,
-            is_city_fixed=pairing.is_city_fixed,
-            pk=pairing.pk,
-        )
-    )
-    pairing.warnings = warnings
+    pairing.warnings = evaluate(Draft.of(pairing))
     # The rest of full_clean(), without validating the fields a second time.
     pairing.clean()
     pairing.validate_unique()
     pairing.validate_constraints()
-    return warnings
+    return pairing.warnings
 
 
 @transaction.atomic
@@ -98,11 +127,26 @@ def pairing_create(
     reason: str = "",
     **contacts: str,
 ) -> Pairing:
-    """Create a pairing after every rule of the plan; refusals raise ValidationError and write nothing."""
-    if set(contacts) - CONTACT_FIELDS:
-        raise TypeError(f"Unknown pairing fields: {sorted(set(contacts) - CONTACT_FIELDS)}")
-    if is_city_fixed and not can_change_city_fixed(actor):
-        raise PermissionDenied(_("City-fixed arrangements are made only by the city bureau (R16)."))
+    """Create a pairing for `actor` after every rule of the plan; refusals raise and write nothing.
+
+    A county bureau's pairings are arranged by that bureau (the arranging unit defaults to it and may be no
+    other), involve a school of its own, and are never city-fixed (R12, R16)."""
+    if set(contacts) - set(CONTACT_FIELDS):
+        raise TypeError(f"Unknown pairing fields: {sorted(set(contacts) - set(CONTACT_FIELDS))}")
+    scope = scope_of(actor)
+    require(
+        scope.city or (scope.writes and bool(scope.county_id)),
+        _("Only the city bureau and county bureaus arrange pairings."),
+    )
+    if is_city_fixed:
+        require(can_change_city_fixed(actor), _("City-fixed arrangements are made only by the city bureau."))
+    if not scope.city:
+        require(
+            arranged_by_county is None or arranged_by_county.pk == scope.county_id,
+            _("A county bureau arranges pairings in its own name only; the arranging unit cannot be another bureau."),
+        )
+        require(lead_school is None, _("Lead schools are designated by the city bureau."))
+        arranged_by, arranged_by_county = ArrangedBy.COUNTY, County.objects.get(pk=scope.county_id)
     if status == PairingStatus.ENDED:
         raise ValidationError({"status": _("A new pairing is proposed or active; end it afterwards.")})
     if arranged_by is None:
@@ -120,72 +164,152 @@ def pairing_create(
         status=status,
         **contacts,
     )
+    _county_pairing_check(actor, pairing)
     pairing_check(pairing)
-    record_actor(pairing, actor, reason)
-    pairing.save()
-    return pairing
+    return save_checked(pairing, actor=actor, reason=reason, clean=False)
 
 
 @transaction.atomic
-def pairing_update(*, pairing: Pairing, actor: Any, reason: str = "", **fields: Any) -> Pairing:
-    """Change a pairing and re-apply the rules. A city-fixed pairing's arrangement changes only by the city,
-    with a reason (R16); its contacts may be kept up to date by whoever may edit it."""
-    unknown = set(fields) - PAIRING_FIELDS
+def pairing_update(
+    *, pairing: Pairing, actor: Any, reason: str = "", expected_version: int | None = None, **fields: Any
+) -> Pairing:
+    """Save the changes made to `pairing` (and `fields`) for `actor`, re-applying the rules.
+
+    A city-fixed pairing's arrangement changes only by the city, with a reason (R16); its contacts may be kept
+    up to date by whoever may edit it. Ending goes through here too (`pairing_end`): an ended pairing is kept as
+    a record and changes no more. A stale edit is refused."""
+    unknown = set(fields) - set(PAIRING_FIELDS)
     if unknown:
         raise TypeError(f"Unknown pairing fields: {sorted(unknown)}")
-    if fields.get("status") == PairingStatus.ENDED:
-        raise ValidationError({"status": _("Use “end pairing” to end a pairing, with its date and reason.")})
-    changed = {name for name, value in fields.items() if getattr(pairing, name) != value}
-    if (pairing.is_city_fixed or fields.get("is_city_fixed")) and changed - CONTACT_FIELDS:
-        _require_city(actor, reason)
+    require_may_change(pairing, actor)
+    stored = stored_for_update(pairing, expected_version)
     for name, value in fields.items():
         setattr(pairing, name, value)
+    changed = changed_fields(stored, pairing, PAIRING_FIELDS)
+    if not changed:
+        return pairing
+    if stored.status == PairingStatus.ENDED:
+        raise ValidationError(_("An ended pairing is kept as a record and is not changed."))
+    _require_fields(Pairing, changed - pairing_editable_fields(actor))
+    ending = pairing.status == PairingStatus.ENDED
+    arrangement = changed - set(CONTACT_FIELDS) - (set(END_FIELDS) if ending else set())
+    if stored.is_city_fixed or pairing.is_city_fixed:
+        if arrangement or ending:
+            _require_city_fixed(actor, reason or (pairing.end_reason if ending else ""))
+    if ending:
+        if arrangement:
+            raise ValidationError(_("End a pairing on its own; change its arrangement before or not at all."))
+        if not pairing.ended_on:
+            raise ValidationError({"ended_on": _("Give the date the pairing ended.")})
+        pairing.end_reason = pairing.end_reason.strip()
+        # An ended pairing leaves the rules (a closed school's pairing must be able to end); the record stays.
+        return save_checked(pairing, actor=actor, stored=stored, reason=reason or pairing.end_reason)
+    _county_pairing_check(actor, pairing)
     pairing_check(pairing)
-    record_actor(pairing, actor, reason)
-    pairing.save()
-    return pairing
+    return save_checked(pairing, actor=actor, stored=stored, reason=reason, clean=False)
 
 
-@transaction.atomic
-def pairing_end(*, pairing: Pairing, actor: Any, on: datetime.date, reason: str) -> Pairing:
+def pairing_end(
+    *, pairing: Pairing, actor: Any, on: datetime.date, reason: str, expected_version: int | None = None
+) -> Pairing:
     """End a pairing with its date and reason; the record and its history stay."""
     if pairing.status == PairingStatus.ENDED:
         raise ValidationError({"status": _("This pairing has already ended.")})
     if not reason.strip():
         raise ValidationError({"end_reason": _("Give the reason the pairing ended.")})
-    if pairing.is_city_fixed:
-        _require_city(actor, reason)
-    pairing.status = PairingStatus.ENDED
-    pairing.ended_on = on
-    pairing.end_reason = reason.strip()
-    pairing.full_clean()
-    record_actor(pairing, actor, reason)
-    pairing.save()
-    return pairing
+    return pairing_update(
+        pairing=pairing,
+        actor=actor,
+        reason=reason,
+        expected_version=expected_version,
+        status=PairingStatus.ENDED,
+        ended_on=on,
+        end_reason=reason,
+    )
 
 
 # --- Agreements (R26) -------------------------------------------------------------------------------------
 
+AGREEMENT_FIELDS = ("signed_on", "helper_signatory", "recipient_signatory", "plan", "scan")
+PROBLEM_FIELDS = ("problem", "countermeasure", "measure", "responsible_side", "target_academic_year", "target_term",
+                  "status")  # fmt: skip
+
+
+def agreement_editable_fields(actor: Any) -> set[str]:
+    """Return the fields of an agreement `actor` may set: all for the city and county bureaus, the signed scan
+    for school staff."""
+    scope = scope_of(actor)
+    if scope.city or (scope.writes and scope.county_id):
+        return set(AGREEMENT_FIELDS)
+    if scope.writes and scope.school_id:
+        return {"scan"}
+    return set()
+
 
 @transaction.atomic
-def agreement_save(*, agreement: Agreement, actor: Any) -> Agreement:
-    """Validate and save an agreement (signed late is allowed and reported)."""
-    agreement.full_clean()
-    record_actor(agreement, actor)
-    agreement.save()
-    return agreement
+def agreement_save(*, agreement: Agreement, actor: Any, expected_version: int | None = None) -> Agreement:
+    """Save a new or changed agreement for `actor` (signed late is allowed and reported)."""
+    scope = scope_of(actor)
+    stored = None
+    if agreement.pk:
+        require_may_change(agreement, actor)
+        stored = stored_for_update(agreement, expected_version)
+        if stored.pairing_id != agreement.pairing_id:
+            raise ValidationError({"pairing": _("An agreement stays with the pairing it was made for.")})
+    else:
+        require(
+            scope.city or (scope.writes and bool(scope.county_id)),
+            _("Agreements are recorded by the city bureau and county bureaus."),
+        )
+        require(
+            Pairing.objects.for_user(actor)
+            .exclude(status=PairingStatus.ENDED)
+            .filter(pk=agreement.pairing_id)
+            .exists(),
+            _("You may not record an agreement for this pairing."),
+        )
+    _require_fields(
+        Agreement,
+        changed_fields(stored or Agreement(), agreement, AGREEMENT_FIELDS) - agreement_editable_fields(actor),
+    )
+    return save_checked(agreement, actor=actor, stored=stored)
 
 
 @transaction.atomic
-def problem_save(*, problem: Problem, actor: Any) -> Problem:
-    """Validate and save one problem and its countermeasure."""
-    problem.full_clean()
-    record_actor(problem, actor)
-    problem.save()
-    return problem
+def problem_save(*, problem: Problem, actor: Any, expected_version: int | None = None) -> Problem:
+    """Save one problem and its countermeasure for `actor`. Problems are never deleted: they are withdrawn."""
+    scope = scope_of(actor)
+    require(
+        scope.city or (scope.writes and bool(scope.county_id)),
+        _("Problems and countermeasures are recorded by the city bureau and county bureaus."),
+    )
+    require(
+        Agreement.objects.editable_by(actor).filter(pk=problem.agreement_id).exists(),
+        _("You may not change the problems of this agreement."),
+    )
+    stored = None
+    if problem.pk:
+        require_may_change(problem, actor)
+        stored = stored_for_update(problem, expected_version)
+        if stored.agreement_id != problem.agreement_id:
+            raise ValidationError({"agreement": _("A problem stays with the agreement it was recorded in.")})
+    return save_checked(problem, actor=actor, stored=stored)
 
 
 # --- Work plans (R25) -------------------------------------------------------------------------------------
+
+WORK_PLAN_FIELDS = ("status", "submitted_on", "document", "has_arrangement_tables", "return_reason")
+
+
+def work_plan_editable_fields(actor: Any) -> set[str]:
+    """Return the fields of a work plan `actor` may set: all for the city bureau, which reviews; the submission
+    for the unit itself."""
+    scope = scope_of(actor)
+    if can_review_work_plans(actor) and scope.city:
+        return set(WORK_PLAN_FIELDS)
+    if scope.writes:
+        return {"status", "submitted_on", "document", "has_arrangement_tables"}
+    return set()
 
 
 def work_plan_units(cycle: Cycle) -> tuple[list[County], list[School]]:
@@ -200,8 +324,9 @@ def work_plan_units(cycle: Cycle) -> tuple[list[County], list[School]]:
 
 
 @transaction.atomic
-def work_plans_ensure(*, cycle: Cycle, report: LoadReport | None = None) -> int:
+def work_plans_ensure(*, cycle: Cycle, actor: Any, report: LoadReport | None = None) -> int:
     """Create a 'not submitted' work plan for each unit that must submit one and has none yet."""
+    require(scope_of(actor).city, _("Work plans are called for by the city bureau."))
     counties, schools = work_plan_units(cycle)
     have_counties = set(cycle.work_plans.exclude(county=None).values_list("county_id", flat=True))
     have_schools = set(cycle.work_plans.exclude(school=None).values_list("school_id", flat=True))
@@ -210,8 +335,7 @@ def work_plans_ensure(*, cycle: Cycle, report: LoadReport | None = None) -> int:
         if (unit.pk in have_counties) if isinstance(unit, County) else (unit.pk in have_schools):
             continue
         plan = WorkPlan(cycle=cycle, **({"county": unit} if isinstance(unit, County) else {"school": unit}))
-        plan.full_clean()
-        plan.save()
+        save_checked(plan, actor=actor)
         created += 1
     if report is not None:
         report.add("work_plans", created=created)
@@ -229,29 +353,40 @@ def work_plan_transition_check(*, plan: WorkPlan, status: str, has_arrangement_t
         raise ValidationError({"status": _("Only a submitted plan can be accepted or returned.")})
     if status == WorkPlanStatus.ACCEPTED and plan.county_id and not has_arrangement_tables:
         raise ValidationError(
-            {"has_arrangement_tables": _("A county plan must include the arrangement tables of every level (R25).")}
+            {"has_arrangement_tables": _("A county plan must include the arrangement tables of every level.")}
         )
     if status == WorkPlanStatus.MISSING:
         raise ValidationError({"status": _("A submitted plan cannot go back to “not submitted”.")})
 
 
 @transaction.atomic
-def work_plan_save(*, plan: WorkPlan, actor: Any, reason: str = "") -> WorkPlan:
-    """Validate and save a work plan, checking its status change against the stored one."""
-    if plan.pk:
-        stored = WorkPlan.objects.get(pk=plan.pk)
-        reviewing = plan.status in (WorkPlanStatus.ACCEPTED, WorkPlanStatus.RETURNED) and plan.status != stored.status
-        if reviewing and not can_review_work_plans(actor):
-            raise PermissionDenied(_("Only the city bureau accepts or returns work plans (R25)."))
-        work_plan_transition_check(plan=stored, status=plan.status, has_arrangement_tables=plan.has_arrangement_tables)
-    plan.full_clean()
-    record_actor(plan, actor, reason)
-    plan.save()
-    return plan
+def work_plan_save(*, plan: WorkPlan, actor: Any, reason: str = "", expected_version: int | None = None) -> WorkPlan:
+    """Save the changes made to a work plan for `actor`: the unit submits, the city bureau accepts or returns
+    (R25); an accepted plan is no longer changed by the unit; a stale edit is refused."""
+    require(plan.pk is not None, _("Work plans are called for by the city bureau."))
+    require_may_change(plan, actor)
+    stored = stored_for_update(plan, expected_version)
+    if (stored.cycle_id, stored.county_id, stored.school_id) != (plan.cycle_id, plan.county_id, plan.school_id):
+        raise ValidationError(_("A work plan stays with its cycle and unit."))
+    changed = changed_fields(stored, plan, WORK_PLAN_FIELDS)
+    reviewer = can_review_work_plans(actor)
+    if changed and stored.status == WorkPlanStatus.ACCEPTED:
+        require(reviewer, _("This work plan has been accepted; it is no longer changed."))
+    if "status" in changed and plan.status in (WorkPlanStatus.ACCEPTED, WorkPlanStatus.RETURNED):
+        require(reviewer, _("Only the city bureau accepts or returns work plans."))
+    _require_fields(WorkPlan, changed - work_plan_editable_fields(actor))
+    work_plan_transition_check(plan=stored, status=plan.status, has_arrangement_tables=plan.has_arrangement_tables)
+    return save_checked(plan, actor=actor, stored=stored, reason=reason)
 
 
 def work_plan_submit(
-    *, plan: WorkPlan, actor: Any, submitted_on: datetime.date, document: Any, has_arrangement_tables: bool
+    *,
+    plan: WorkPlan,
+    actor: Any,
+    submitted_on: datetime.date,
+    document: Any,
+    has_arrangement_tables: bool,
+    expected_version: int | None = None,
 ) -> WorkPlan:
     """Record a stamped plan's submission; a late one is accepted and reported as late."""
     plan.submitted_on = submitted_on
@@ -259,19 +394,48 @@ def work_plan_submit(
     plan.has_arrangement_tables = has_arrangement_tables
     plan.status = WorkPlanStatus.SUBMITTED
     plan.return_reason = ""
-    return work_plan_save(plan=plan, actor=actor)
+    return work_plan_save(plan=plan, actor=actor, expected_version=expected_version)
 
 
-def work_plan_review(*, plan: WorkPlan, actor: Any, accept: bool, reason: str = "") -> WorkPlan:
+def work_plan_review(
+    *, plan: WorkPlan, actor: Any, accept: bool, reason: str = "", expected_version: int | None = None
+) -> WorkPlan:
     """Accept a submitted plan, or return it with a reason. County plans must attach the arrangement tables."""
-    if not can_review_work_plans(actor):
-        raise PermissionDenied(_("Only the city bureau accepts or returns work plans (R25)."))
+    require(can_review_work_plans(actor), _("Only the city bureau accepts or returns work plans."))
     plan.status = WorkPlanStatus.ACCEPTED if accept else WorkPlanStatus.RETURNED
     plan.return_reason = "" if accept else reason.strip()
-    return work_plan_save(plan=plan, actor=actor, reason=reason)
+    return work_plan_save(plan=plan, actor=actor, reason=reason, expected_version=expected_version)
 
 
-# --- Reference data (load_liuzhou) ------------------------------------------------------------------------
+# --- Cycles and district pairings: the city's reference data ---------------------------------------------
+
+CYCLE_FIELDS = ("name", "first_academic_year", "first_term", "last_academic_year", "last_term", "work_plan_deadline",
+                "agreement_deadline")  # fmt: skip
+DISTRICT_PAIRING_FIELDS = ("cycle", "helper_county", "recipient_county")
+
+
+@transaction.atomic
+def cycle_create(*, actor: Any, reason: str = "", **fields: Any) -> Cycle:
+    """Open a cycle (帮扶周期); only the city bureau may."""
+    require(scope_of(actor).city, _("Cycles are set by the city bureau."))
+    return save_checked(Cycle(**fields), actor=actor, reason=reason)
+
+
+@transaction.atomic
+def cycle_update(
+    *, cycle: Cycle, actor: Any, reason: str, expected_version: int | None = None, **fields: Any
+) -> Cycle:
+    """Change a cycle's semesters or deadlines: the city bureau only, with a reason kept in the history, since
+    the deadlines decide every late report."""
+    require(scope_of(actor).city, _("Cycles are set by the city bureau."))
+    stored = stored_for_update(cycle, expected_version)
+    for name, value in fields.items():
+        setattr(cycle, name, value)
+    if not changed_fields(stored, cycle, CYCLE_FIELDS):
+        return cycle
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for changing the cycle; it is kept in the history.")})
+    return save_checked(cycle, actor=actor, stored=stored, reason=reason)
 
 
 @transaction.atomic
@@ -282,6 +446,7 @@ def cycle_ensure(
     last_academic_year: int,
     work_plan_deadline: datetime.date,
     agreement_deadline: datetime.date,
+    actor: Any,
     first_term: int = 1,
     last_term: int = 1,
     report: LoadReport | None = None,
@@ -289,7 +454,8 @@ def cycle_ensure(
     """Create a cycle by name if it does not exist yet; an existing one is left as users keep it."""
     cycle = Cycle.objects.filter(name=name).first()
     if cycle is None:
-        cycle = Cycle(
+        cycle = cycle_create(
+            actor=actor,
             name=name,
             first_academic_year=first_academic_year,
             first_term=first_term,
@@ -298,8 +464,6 @@ def cycle_ensure(
             work_plan_deadline=work_plan_deadline,
             agreement_deadline=agreement_deadline,
         )
-        cycle.full_clean()
-        cycle.save()
         if report is not None:
             report.add("cycles", created=1)
     return cycle
@@ -310,10 +474,20 @@ def district_pairing_create(
     *, cycle: Cycle, helper_county: County, recipient_county: County, actor: Any, reason: str = ""
 ) -> DistrictPairing:
     """Record a city-fixed district → county pair (R11); only the city bureau may (R16)."""
-    if not can_change_city_fixed(actor):
-        raise PermissionDenied(_("City-fixed arrangements are made only by the city bureau (R16)."))
+    require(can_change_city_fixed(actor), _("City-fixed arrangements are made only by the city bureau."))
     pair = DistrictPairing(cycle=cycle, helper_county=helper_county, recipient_county=recipient_county)
-    pair.full_clean()
-    record_actor(pair, actor, reason)
-    pair.save()
-    return pair
+    return save_checked(pair, actor=actor, reason=reason)
+
+
+@transaction.atomic
+def district_pairing_update(
+    *, pair: DistrictPairing, actor: Any, reason: str, expected_version: int | None = None, **fields: Any
+) -> DistrictPairing:
+    """Change a city-fixed district → county pair: the city bureau only, with a reason in the history (R16)."""
+    stored = stored_for_update(pair, expected_version)
+    for name, value in fields.items():
+        setattr(pair, name, value)
+    if not changed_fields(stored, pair, DISTRICT_PAIRING_FIELDS):
+        return pair
+    _require_city_fixed(actor, reason)
+    return save_checked(pair, actor=actor, stored=stored, reason=reason)

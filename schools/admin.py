@@ -5,13 +5,13 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from liuzhou_pairing.admin import ImportExportModelAdmin, ScopedModelAdmin
+from liuzhou_pairing.admin import ImportExportModelAdmin, ScopedModelAdmin, changed_forms, expected_version
 from liuzhou_pairing.scope import scope_of
 
 from .choices import Stage, types_serving
 from .models import County, ManagementArea, School, Township, Village
 from .resources import CountyResource, SchoolResource, TownshipResource, VillageResource
-from .services import school_save
+from .services import SCHOOL_FIELDS, area_save, school_editable_fields, school_save
 
 
 class StageFilter(admin.SimpleListFilter):
@@ -29,6 +29,17 @@ class StageFilter(admin.SimpleListFilter):
         return queryset
 
 
+class AreaSaveMixin:
+    """Areas are reference data: every save goes through `area_save`, which leaves them to the city."""
+
+    def save_model(self, request, obj, form, change):
+        area_save(area=obj, actor=request.user)
+
+    def save_formset(self, request, form, formset, change):
+        for _form, area in changed_forms(formset):
+            area_save(area=area, actor=request.user)
+
+
 class ManagementAreaInline(admin.TabularInline):
     model = ManagementArea
     extra = 0
@@ -36,7 +47,7 @@ class ManagementAreaInline(admin.TabularInline):
 
 
 @admin.register(County)
-class CountyAdmin(ImportExportModelAdmin):
+class CountyAdmin(AreaSaveMixin, ImportExportModelAdmin):
     resource_classes = [CountyResource]
     list_display = ["code", "name", "short_name", "kind", "former_names", "township_count", "school_count"]
     search_fields = ["code", "name", "short_name", "former_names"]
@@ -60,13 +71,13 @@ class CountyAdmin(ImportExportModelAdmin):
 
 
 @admin.register(ManagementArea)
-class ManagementAreaAdmin(ScopedModelAdmin):
+class ManagementAreaAdmin(AreaSaveMixin, ScopedModelAdmin):
     list_display = ["name", "county"]
     search_fields = ["name"]
 
 
 @admin.register(Township)
-class TownshipAdmin(ImportExportModelAdmin):
+class TownshipAdmin(AreaSaveMixin, ImportExportModelAdmin):
     resource_classes = [TownshipResource]
     list_display = ["code", "name", "county", "kind"]
     list_filter = ["county", "kind"]
@@ -76,7 +87,7 @@ class TownshipAdmin(ImportExportModelAdmin):
 
 
 @admin.register(Village)
-class VillageAdmin(ImportExportModelAdmin):
+class VillageAdmin(AreaSaveMixin, ImportExportModelAdmin):
     resource_classes = [VillageResource]
     list_display = ["code", "name", "township", "county"]
     list_filter = ["township__county"]
@@ -138,11 +149,9 @@ class SchoolAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         return obj.get_stages_display()
 
     def get_readonly_fields(self, request, obj=None):
-        if scope_of(request.user).school_id:
-            # School staff keep their own contact details up to date; the bureau keeps the rest.
-            editable = {"contact_person", "contact_phone"}
-            return [f.name for f in School._meta.fields if f.name not in editable and f.name != "id"]
-        return super().get_readonly_fields(request, obj)
+        # What a user may set is decided by the service; the form shows the rest read-only.
+        editable = school_editable_fields(request.user)
+        return [*super().get_readonly_fields(request, obj), *(f for f in SCHOOL_FIELDS if f not in editable)]
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         scope = scope_of(request.user)
@@ -154,12 +163,5 @@ class SchoolAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             kwargs["queryset"] = Village.objects.filter(township__county_id=scope.county_id)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
-    def get_search_results(self, request, queryset, search_term):
-        # Choosing the two schools of a pairing, a county bureau may name schools of the county it is paired
-        # with (R8, R11, R12), which it does not otherwise see.
-        if request.GET.get("model_name") == "pairing" and request.GET.get("field_name") in ("helper", "recipient"):
-            queryset = School.objects.pairable_for(request.user).active()
-        return super().get_search_results(request, queryset, search_term)
-
     def save_model(self, request, obj, form, change):
-        school_save(school=obj, actor=request.user)
+        school_save(school=obj, actor=request.user, expected_version=expected_version(form))

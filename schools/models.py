@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from liuzhou_pairing.access import Versioned
 from liuzhou_pairing.querysets import ReferenceQuerySet
 from liuzhou_pairing.scope import scope_of
 
@@ -150,9 +151,6 @@ class SchoolQuerySet(models.QuerySet):
     def serving(self, stage: str) -> "SchoolQuerySet":
         return self.filter(school_type__in=types_serving(stage))
 
-    def in_county(self, county: County) -> "SchoolQuerySet":
-        return self.filter(county=county)
-
     def demo(self) -> "SchoolQuerySet":
         return self.filter(is_demo=True)
 
@@ -172,7 +170,7 @@ class SchoolQuerySet(models.QuerySet):
 
     def editable_by(self, user) -> "SchoolQuerySet":
         """Return the schools `user` may change: the city all, a county bureau its own, school staff their own
-        school (its contact details only, which the admin enforces)."""
+        school (its contact details only, which `schools.services` enforces)."""
         scope = scope_of(user)
         if scope.city:
             return self
@@ -180,26 +178,12 @@ class SchoolQuerySet(models.QuerySet):
             return self.none()
         return self.for_user(user)
 
-    def pairable_for(self, user) -> "SchoolQuerySet":
-        """Return the schools `user` may name as helper or recipient: a county bureau its own schools and those
-        of the counties it is paired with (R8, R11, R12); the city all."""
-        scope = scope_of(user)
-        if scope.city:
-            return self
-        if not scope.writes or not scope.county_id:
-            return self.none()
-        from pairings.models import DistrictPairing
-
-        pairs = DistrictPairing.objects.filter(
-            Q(helper_county_id=scope.county_id) | Q(recipient_county_id=scope.county_id)
-        )
-        partners = {scope.county_id}
-        for helper_id, recipient_id in pairs.values_list("helper_county_id", "recipient_county_id"):
-            partners |= {helper_id, recipient_id}
-        return self.filter(county_id__in=partners)
+    def in_area_of(self, user) -> "SchoolQuerySet":
+        """Return the schools that lie in `user`'s area after a write (what it may change)."""
+        return self.editable_by(user)
 
 
-class School(models.Model):
+class School(Versioned):
     """A school or kindergarten of the registry, public or private, with where it sits and how it stands."""
 
     name = models.CharField(_("name"), max_length=100, unique=True)

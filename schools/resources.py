@@ -8,11 +8,10 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, YesNoWidget
-from liuzhou_pairing.scope import scope_of
 
 from .choices import CountyKind, Location, Ownership, SchoolStatus, SchoolType, Standing, TownshipKind
 from .models import County, ManagementArea, School, Township, Village
-from .services import school_save
+from .services import area_save, school_save
 
 COUNTY_COLUMN = "县（区）"
 TOWNSHIP_COLUMN = "乡镇（街道）"
@@ -200,13 +199,6 @@ class SchoolResource(BaseModelResource):
             if column in row and not _text(row[column]):
                 row[column] = default
 
-    def may_create(self, instance: School) -> bool:
-        scope = scope_of(self.user)
-        return scope.city or (scope.writes and bool(scope.county_id) and instance.county_id == scope.county_id)
-
-    def scope_message(self) -> str:
-        return _("This row is outside your area of responsibility: you may import only schools of your own county.")
-
     def save_through_service(self, instance: School, *, is_create: bool) -> None:
         school_save(school=instance, actor=self.user)
 
@@ -227,8 +219,7 @@ class CountyResource(BaseModelResource):
         use_transactions = True
 
     def save_through_service(self, instance: County, *, is_create: bool) -> None:
-        instance.full_clean()
-        instance.save()
+        area_save(area=instance, actor=self.user)
 
 
 class TownshipResource(BaseModelResource):
@@ -249,8 +240,7 @@ class TownshipResource(BaseModelResource):
         return Township.objects.select_related("county")
 
     def save_through_service(self, instance: Township, *, is_create: bool) -> None:
-        instance.full_clean()
-        instance.save()
+        area_save(area=instance, actor=self.user)
 
 
 class VillageResource(BaseModelResource):
@@ -271,5 +261,4 @@ class VillageResource(BaseModelResource):
         return Village.objects.select_related("township__county")
 
     def save_through_service(self, instance: Village, *, is_create: bool) -> None:
-        instance.full_clean()
-        instance.save()
+        area_save(area=instance, actor=self.user)

@@ -11,7 +11,16 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from liuzhou_pairing.history import record_actor
+from liuzhou_pairing.access import (
+    NotAllowed,
+    changed_fields,
+    require,
+    require_may_change,
+    save_checked,
+    stored_for_update,
+)
+from liuzhou_pairing.actors import SYSTEM
+from liuzhou_pairing.scope import scope_of
 
 from .choices import CountyKind, SchoolStatus, TownshipKind
 from .models import County, ManagementArea, School, Township, Village
@@ -22,70 +31,125 @@ LIUZHOU_DIR = FIXTURES_DIR / "liuzhou"
 
 TOWNSHIP_KINDS = {"街道": TownshipKind.SUBDISTRICT, "镇": TownshipKind.TOWN, "乡": TownshipKind.TOWNSHIP}
 
-SCHOOL_FIELDS = {
+# The fields of a school that services set, in the order forms show them: the one list of them.
+SCHOOL_FIELDS = (
     "name",
     "school_code",
     "school_type",
     "ownership",
-    "location",
-    "is_central",
-    "is_city_administered",
     "standing",
+    "location",
     "county",
     "management_area",
     "township",
     "village",
     "address",
+    "is_central",
+    "is_city_administered",
     "contact_person",
     "contact_phone",
+    "status",
+    "status_date",
+    "merged_into",
     "note",
-    "is_demo",
-}
+)
+# School staff keep their own school's contact details up to date; the bureaus keep the rest.
+SCHOOL_CONTACT_FIELDS = {"contact_person", "contact_phone"}
+# Only the demo generator (a command, acting as SYSTEM) marks schools as demo data.
+DEMO_FIELD = "is_demo"
 
 
 def _check_fields(fields: dict[str, Any]) -> None:
-    unknown = set(fields) - SCHOOL_FIELDS
+    unknown = set(fields) - {*SCHOOL_FIELDS, DEMO_FIELD}
     if unknown:
         raise TypeError(f"Unknown school fields: {sorted(unknown)}")
 
 
+def school_editable_fields(actor: Any) -> set[str]:
+    """Return the fields of a school `actor` may set: every field for the city and a county bureau (within its
+    own county), the contact details for school staff, nothing for the others."""
+    scope = scope_of(actor)
+    if not scope.writes:
+        return set()
+    if scope.city or scope.county_id:
+        return {*SCHOOL_FIELDS, DEMO_FIELD} if actor is SYSTEM else set(SCHOOL_FIELDS)
+    return set(SCHOOL_CONTACT_FIELDS)
+
+
+def _labels(names: set[str]) -> str:
+    return "、".join(str(School._meta.get_field(n).verbose_name) for n in sorted(names))
+
+
+def _status_check(school: School, changed: set[str]) -> None:
+    """Apply the checks of closing and merging to any change of status, however it is made."""
+    if school.status == SchoolStatus.MERGED and changed & {"status", "merged_into"} and school.merged_into_id:
+        if school.merged_into_id == school.pk:
+            raise ValidationError({"merged_into": _("A school cannot merge into itself.")})
+        if not school.merged_into.is_active:
+            raise ValidationError({"merged_into": _("A school can only merge into an active school.")})
+
+
 @transaction.atomic
-def school_save(*, school: School, actor: Any = None) -> School:
-    """Validate every field, constraint and the county → township → village hierarchy, then save."""
-    school.full_clean()
-    record_actor(school, actor)
-    school.save()
-    return school
+def school_save(*, school: School, actor: Any, expected_version: int | None = None) -> School:
+    """Save a new or changed school for `actor`: who may set which field, the status rules, every field,
+    constraint and the county → township → village hierarchy; a stale edit is refused."""
+    scope = scope_of(actor)
+    require(scope.writes, _("Your role may not change the school registry."))
+    stored = None
+    if school.pk:
+        require_may_change(school, actor)
+        stored = stored_for_update(school, expected_version)
+    else:
+        require(scope.city or bool(scope.county_id), _("Only the city bureau and county bureaus register schools."))
+    changed = changed_fields(stored or School(), school, {*SCHOOL_FIELDS, DEMO_FIELD})
+    refused = changed - school_editable_fields(actor)
+    require(not refused, _("You may not change these fields of a school: %(fields)s.") % {"fields": _labels(refused)})
+    if scope.county_id and school.county_id != scope.county_id:
+        raise NotAllowed(
+            _("A county bureau registers and changes only the schools of its own county; “%(school)s” would not be.")
+            % {"school": school.name}
+        )
+    _status_check(school, changed)
+    return save_checked(school, actor=actor, stored=stored)
 
 
-def school_create(*, actor: Any = None, **fields: Any) -> School:
+def school_create(*, actor: Any, **fields: Any) -> School:
     """Create a school; nothing is saved unless the whole row is valid."""
     _check_fields(fields)
     return school_save(school=School(**fields), actor=actor)
 
 
-def school_update(*, school: School, actor: Any = None, **fields: Any) -> School:
+def school_update(*, school: School, actor: Any, expected_version: int | None = None, **fields: Any) -> School:
     """Change a school's fields; nothing is saved unless the whole row is valid."""
     _check_fields(fields)
     for name, value in fields.items():
         setattr(school, name, value)
-    return school_save(school=school, actor=actor)
+    return school_save(school=school, actor=actor, expected_version=expected_version)
 
 
 @transaction.atomic
-def school_close(*, school: School, on: datetime.date, actor: Any = None, merged_into: School | None = None) -> School:
+def school_close(
+    *,
+    school: School,
+    on: datetime.date,
+    actor: Any,
+    merged_into: School | None = None,
+    expected_version: int | None = None,
+) -> School:
     """Close a school, or record that it merged into another; its history and pairings are kept."""
-    if not school.is_active:
+    if not School.objects.filter(pk=school.pk, status=SchoolStatus.ACTIVE).exists():
         raise ValidationError({"status": _("This school is already closed or merged.")})
-    if merged_into is not None and not merged_into.is_active:
-        raise ValidationError({"merged_into": _("A school can only merge into an active school.")})
     school.status = SchoolStatus.MERGED if merged_into else SchoolStatus.CLOSED
     school.merged_into = merged_into
     school.status_date = on
-    school.full_clean()
-    record_actor(school, actor)
-    school.save()
-    return school
+    return school_save(school=school, actor=actor, expected_version=expected_version)
+
+
+@transaction.atomic
+def area_save(*, area: County | Township | Village | ManagementArea, actor: Any) -> Any:
+    """Save a county-level unit, township, village or management area: reference data, the city's alone."""
+    require(scope_of(actor).city, _("Areas are reference data: only the city bureau changes them."))
+    return save_checked(area, actor=actor)
 
 
 # --- Reference data ---------------------------------------------------------------------------------------
@@ -197,7 +261,7 @@ def areas_load(report: LoadReport | None = None) -> LoadReport:
 
 
 @transaction.atomic
-def named_schools_load(report: LoadReport | None = None, actor: Any = None) -> LoadReport:
+def named_schools_load(report: LoadReport | None = None, actor: Any = SYSTEM) -> LoadReport:
     """Create the schools the plan names (R13, R15) that are missing; never overwrite what users have edited."""
     report = report or LoadReport()
     counties = {c.code: c for c in County.objects.all()}

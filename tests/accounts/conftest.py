@@ -44,8 +44,8 @@ class Land:
             helper=self.urban, recipient=self.own_central, stage=Stage.COMPULSORY, tier=Tier.CITY_COUNTY,
             cycle=self.cycle, actor=SYSTEM, arranged_by_county=self.district,
         )  # fmt: skip
-        self.own_agreement = agreement_save(agreement=Agreement(pairing=self.own_pairing), actor=None)
-        self.other_agreement = agreement_save(agreement=Agreement(pairing=self.other_pairing), actor=None)
+        self.own_agreement = agreement_save(agreement=Agreement(pairing=self.own_pairing), actor=SYSTEM)
+        self.other_agreement = agreement_save(agreement=Agreement(pairing=self.other_pairing), actor=SYSTEM)
         self.own_plan = WorkPlan.objects.create(cycle=self.cycle, county=self.own)
         self.other_plan = WorkPlan.objects.create(cycle=self.cycle, county=self.other)
         self.users = {

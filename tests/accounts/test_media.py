@@ -3,6 +3,7 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from liuzhou_pairing.actors import SYSTEM
 from pairings.models import Agreement
 from pairings.services import agreement_save
 
@@ -15,7 +16,7 @@ PDF = b"%PDF-1.4\n%%EOF\n"
 def scan_url(land):
     agreement = Agreement.objects.get(pk=land.own_agreement.pk)
     agreement.scan = SimpleUploadedFile("协议.pdf", PDF)
-    agreement_save(agreement=agreement, actor=None)
+    agreement_save(agreement=agreement, actor=SYSTEM)
     return agreement.scan.url
 
 

@@ -33,7 +33,7 @@ MATRIX = {
         "import": set(), "export": set(),
     }),
     "work plan": ("pairings_workplan", "own_plan", {
-        "list": ALL, "view": ALL - {"school"}, "add": CITY, "change": WRITERS, "delete": set(), "import": set(),
+        "list": ALL, "view": ALL - {"school"}, "add": set(), "change": WRITERS, "delete": set(), "import": set(),
         "export": set(),
     }),
     "cycle": ("pairings_cycle", "cycle", {

@@ -123,7 +123,8 @@ def test_import_refuses_rows_outside_the_scope_row_by_row_and_writes_nothing(as_
     errors = {r.number: " ".join(str(e) for es in r.error_dict.values() for e in es)
               for r in response.context["result"].invalid_rows}  # fmt: skip
     assert sorted(errors) == [2, 3]
-    assert all("超出您的管辖范围" in message for message in errors.values())
+    assert "县（区）教育局只能登记和修改本县（区）的学校" in errors[2]
+    assert "不在您的管辖范围内" in errors[3]
     assert not School.objects.filter(name__in=["甲县新小学", "乙县新小学"]).exists()
     land.other_central.refresh_from_db()
     assert land.other_central.contact_phone == ""
@@ -175,7 +176,7 @@ def test_work_plan_review_is_the_citys(as_user, land):
     url = reverse("admin:pairings_workplan_change", args=[land.own_plan.pk])
     data = {"status": "accepted", "submitted_on": "2016-09-15", "has_arrangement_tables": "on"}
     response = client.post(url, data)
-    assert "只有市教育局可以审核工作方案" in response.content.decode()
+    assert "只有市教育局可以采纳或退回工作方案" in response.content.decode()
     land.own_plan.refresh_from_db()
     assert land.own_plan.status == "submitted"
     city = as_user("city")

@@ -5,9 +5,10 @@ import datetime
 import pytest
 from django.core.exceptions import ValidationError
 
+from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import PairingStatus, Tier
 from pairings.models import Pairing
-from pairings.rules import RULES, RULES_BY_CODE
+from pairings.rules import RULES, RULES_BY_CODE, warning_messages
 from pairings.services import pairing_end
 from schools.choices import Location, Ownership, SchoolType, Stage, Standing
 from schools.services import school_close
@@ -77,7 +78,7 @@ def test_r26_the_same_two_schools_are_paired_once_per_cycle(world):
 def test_r26_an_ended_pair_may_be_paired_again(world):
     helper, recipient = world.urban(), world.central()
     first = world.pair(helper, recipient)
-    pairing_end(pairing=first, actor=None, on=datetime.date(2017, 7, 1), reason="学校调整")
+    pairing_end(pairing=first, actor=SYSTEM, on=datetime.date(2017, 7, 1), reason="学校调整")
     again = world.pair(helper, recipient)
     assert again.status == PairingStatus.ACTIVE
 
@@ -114,13 +115,13 @@ def test_r6_r10_township_village_stays_within_one_township(world):
 
 def test_r1_a_closed_school_cannot_be_paired(world):
     recipient = world.central()
-    school_close(school=recipient, on=datetime.date(2017, 1, 1))
+    school_close(school=recipient, actor=SYSTEM, on=datetime.date(2017, 1, 1))
     assert refused(world, world.urban(), recipient) == "“甲镇中心小学”已撤销或合并，不能结对。"
 
 
 def test_all_refusals_of_a_draft_are_reported_together(world):
     helper = world.central()
-    school_close(school=helper, on=datetime.date(2017, 1, 1))
+    school_close(school=helper, actor=SYSTEM, on=datetime.date(2017, 1, 1))
     recipient = world.village_school("乙村小学", village=world.other_village)
     message = refused(world, helper, recipient, Stage.COMPULSORY, Tier.TOWNSHIP_VILLAGE)
     assert "已撤销或合并" in message and "同一乡镇" in message
@@ -132,7 +133,7 @@ def test_all_refusals_of_a_draft_are_reported_together(world):
 def test_r5_r7_r9_helper_not_high_quality_warns(world):
     pairing = world.pair(world.urban(standing=Standing.ORDINARY), world.central())
     assert pairing.warnings == ["helper_not_high_quality"]
-    assert pairing.warning_messages == ["帮扶学校未被评为优质学校"]
+    assert warning_messages(pairing) == ["帮扶学校未被评为优质学校"]
 
 
 def test_r1_recipient_not_weak_warns(world):

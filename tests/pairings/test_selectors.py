@@ -2,6 +2,7 @@
 
 import pytest
 
+from liuzhou_pairing.actors import SYSTEM
 from pairings.selectors import coverage, warnings_by_county
 from schools.choices import Location, Ownership, SchoolType, Stage, Standing
 from schools.models import School
@@ -19,7 +20,7 @@ def test_r1_coverage_lists_public_schools_in_no_active_pairing(world):
     world.school("民办幼儿园二", SchoolType.KINDERGARTEN, ownership=Ownership.PRIVATE)
     world.pair(private_in, world.central("甲镇中心幼儿园", SchoolType.KINDERGARTEN), Stage.PRESCHOOL,
                "county_township")  # fmt: skip
-    rows = {(r.county.name, r.stage): r for r in coverage(cycle=world.cycle)}
+    rows = {(r.county.name, r.stage): r for r in coverage(cycle=world.cycle, user=SYSTEM)}
     compulsory = rows[("测试县", Stage.COMPULSORY)]
     assert compulsory.uncovered == [left_out]
     assert (compulsory.public_total, compulsory.public_covered) == (2, 1)
@@ -36,7 +37,7 @@ def test_r1_coverage_is_per_stage_and_counts_lead_schools(world):
     a = world.urban("甲特校", SchoolType.SPECIAL)
     b = world.school("乙特校", SchoolType.SPECIAL)
     world.pair(a, b, Stage.SPECIAL, "city_county", lead_school=lead)
-    rows = coverage(cycle=world.cycle)
+    rows = coverage(cycle=world.cycle, user=SYSTEM)
     high = next(r for r in rows if r.stage == Stage.HIGH_SCHOOL)
     assert high.uncovered == [complete]  # paired for compulsory, not for high school
     assert not any(lead in r.uncovered for r in rows)
@@ -49,8 +50,8 @@ def test_r1_closed_and_ended_do_not_count(world):
 
     central = world.central()
     pairing = world.pair(world.urban(), central)
-    pairing_end(pairing=pairing, actor=None, on=datetime.date(2018, 1, 1), reason="调整")
-    rows = {(r.county.name, r.stage): r for r in coverage(cycle=world.cycle)}
+    pairing_end(pairing=pairing, actor=SYSTEM, on=datetime.date(2018, 1, 1), reason="调整")
+    rows = {(r.county.name, r.stage): r for r in coverage(cycle=world.cycle, user=SYSTEM)}
     assert central in rows[("测试县", Stage.COMPULSORY)].uncovered
 
 
@@ -68,7 +69,7 @@ def test_r1_coverage_runs_a_bounded_number_of_queries(world, size, django_assert
     for recipient in recipients:
         world.pair(helpers[0], recipient)
     with django_assert_max_num_queries(2):
-        rows = coverage(cycle=world.cycle)
+        rows = coverage(cycle=world.cycle, user=SYSTEM)
         total = sum(r.public_total + r.private_total for r in rows)
         names = [s.name for r in rows for s in r.uncovered]
     assert total == size + 1
@@ -78,5 +79,5 @@ def test_r1_coverage_runs_a_bounded_number_of_queries(world, size, django_assert
 def test_warnings_are_listed_per_arranging_county(world):
     a = world.pair(world.urban(standing=Standing.ORDINARY), world.central(), arranged_by_county=world.district)
     world.pair(world.urban("优质小学"), world.central("乙镇中心小学", township=world.other_town))
-    groups = warnings_by_county(cycle=world.cycle)
+    groups = warnings_by_county(cycle=world.cycle, user=SYSTEM)
     assert [(g.county.name, g.pairings) for g in groups] == [("测试城区", [a])]

@@ -1,10 +1,11 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.services import user_create
+from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import Measure, PairingStatus, Side, Tier, WorkPlanStatus
 from pairings.models import Agreement, Cycle, Problem, WorkPlan
@@ -26,15 +27,13 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 
 @pytest.fixture
-def county_user(django_user_model):
-    return django_user_model.objects.create_user("county", password="x-Strong-Pass-2016")
+def county_user(world):
+    return user_create(username="county", role="county", county=world.county)[0]
 
 
 @pytest.fixture
-def city_user(django_user_model):
-    user = django_user_model.objects.create_user("city", password="x-Strong-Pass-2016")
-    user.user_permissions.add(Permission.objects.get(codename="change_city_fixed_pairing"))
-    return django_user_model.objects.get(pk=user.pk)
+def city_user(db):
+    return user_create(username="city", role="city")[0]
 
 
 @pytest.fixture
@@ -94,8 +93,12 @@ def test_r16_the_city_changes_a_city_fixed_pairing_only_with_a_reason(fixed, cit
     assert (record.history_user, record.history_change_reason) == (city_user, "县高中撤并")
 
 
-def test_r16_contacts_of_a_city_fixed_pairing_may_be_kept_up_to_date(fixed, county_user):
-    pairing_update(pairing=fixed, actor=county_user, recipient_contact="王老师", recipient_phone="0772-5112345")
+def test_r16_contacts_of_a_city_fixed_pairing_may_be_kept_up_to_date_without_a_reason(fixed, city_user, county_user):
+    pairing_update(pairing=fixed, actor=city_user, recipient_contact="王老师", recipient_phone="0772-5112345")
+    fixed.refresh_from_db()
+    assert fixed.recipient_contact == "王老师"
+    with pytest.raises(NotAllowed):
+        pairing_update(pairing=fixed, actor=county_user, recipient_contact="李老师")
     fixed.refresh_from_db()
     assert fixed.recipient_contact == "王老师"
 
@@ -103,8 +106,8 @@ def test_r16_contacts_of_a_city_fixed_pairing_may_be_kept_up_to_date(fixed, coun
 def test_ending_a_pairing_needs_a_reason_and_keeps_the_record(world):
     pairing = world.pair(world.urban(), world.central())
     with pytest.raises(ValidationError, match="请填写结对结束的原因"):
-        pairing_end(pairing=pairing, actor=None, on=datetime.date(2018, 1, 1), reason="")
-    pairing_end(pairing=pairing, actor=None, on=datetime.date(2018, 1, 1), reason="受援学校撤并")
+        pairing_end(pairing=pairing, actor=SYSTEM, on=datetime.date(2018, 1, 1), reason="")
+    pairing_end(pairing=pairing, actor=SYSTEM, on=datetime.date(2018, 1, 1), reason="受援学校撤并")
     pairing.refresh_from_db()
     assert (pairing.status, pairing.ended_on, pairing.end_reason) == (
         PairingStatus.ENDED,
@@ -116,13 +119,13 @@ def test_ending_a_pairing_needs_a_reason_and_keeps_the_record(world):
 def test_updating_reapplies_the_rules(world):
     pairing = world.pair(world.urban(), world.central())
     with pytest.raises(ValidationError, match="须在同一乡镇内"):
-        pairing_update(pairing=pairing, actor=None, tier=Tier.TOWNSHIP_VILLAGE)
+        pairing_update(pairing=pairing, actor=SYSTEM, tier=Tier.TOWNSHIP_VILLAGE)
     pairing.refresh_from_db()
     assert pairing.tier == Tier.CITY_COUNTY
     recipient = pairing.recipient
     recipient.standing = Standing.ORDINARY
     recipient.save()
-    pairing_update(pairing=pairing, actor=None, helper_contact="李老师")
+    pairing_update(pairing=pairing, actor=SYSTEM, helper_contact="李老师")
     assert pairing.warnings == ["recipient_not_weak"]
 
 
@@ -134,12 +137,12 @@ def test_r26_agreement_signed_after_the_deadline_is_allowed_and_reported_late(wo
         signed = datetime.date(2016, 9, day) if day <= 30 else datetime.date(2016, 10, 8)
         agreement_save(
             agreement=Agreement(pairing=pairing, signed_on=signed, helper_signatory="甲", recipient_signatory="乙"),
-            actor=None,
+            actor=SYSTEM,
         )
     assert not on_time.agreement.is_late and late.agreement.is_late
-    before = late_agreements(cycle=world.cycle, today=datetime.date(2016, 9, 20))
+    before = late_agreements(cycle=world.cycle, user=SYSTEM, today=datetime.date(2016, 9, 20))
     assert [r.pairing for r in before] == [late]
-    after = late_agreements(cycle=world.cycle, today=datetime.date(2016, 10, 20))
+    after = late_agreements(cycle=world.cycle, user=SYSTEM, today=datetime.date(2016, 10, 20))
     assert {r.pairing for r in after} == {late, unsigned}
     assert next(r for r in after if r.pairing == unsigned).unsigned
 
@@ -147,34 +150,34 @@ def test_r26_agreement_signed_after_the_deadline_is_allowed_and_reported_late(wo
 def test_r26_a_signed_agreement_names_both_signatories(world):
     pairing = world.pair(world.urban(), world.central())
     with pytest.raises(ValidationError, match="双方签约人"):
-        agreement_save(agreement=Agreement(pairing=pairing, signed_on=datetime.date(2016, 9, 20)), actor=None)
+        agreement_save(agreement=Agreement(pairing=pairing, signed_on=datetime.date(2016, 9, 20)), actor=SYSTEM)
     assert not Agreement.objects.exists()
 
 
 def test_r26_one_agreement_per_pairing(world):
     pairing = world.pair(world.urban(), world.central())
-    agreement_save(agreement=Agreement(pairing=pairing), actor=None)
+    agreement_save(agreement=Agreement(pairing=pairing), actor=SYSTEM)
     with pytest.raises(ValidationError):
-        agreement_save(agreement=Agreement(pairing=pairing), actor=None)
+        agreement_save(agreement=Agreement(pairing=pairing), actor=SYSTEM)
 
 
 def test_agreement_scan_is_checked_by_content_and_size(world):
     pairing = world.pair(world.urban(), world.central())
     fake = SimpleUploadedFile("协议.pdf", b"MZ\x90\x00 not a pdf", content_type="application/pdf")
     with pytest.raises(ValidationError, match="请上传PDF文件或图片"):
-        agreement_save(agreement=Agreement(pairing=pairing, scan=fake), actor=None)
+        agreement_save(agreement=Agreement(pairing=pairing, scan=fake), actor=SYSTEM)
     big = SimpleUploadedFile("协议.pdf", PDF + b"0" * (10 * 1024 * 1024), content_type="application/pdf")
     with pytest.raises(ValidationError, match="最大允许"):
-        agreement_save(agreement=Agreement(pairing=pairing, scan=big), actor=None)
+        agreement_save(agreement=Agreement(pairing=pairing, scan=big), actor=SYSTEM)
     image = SimpleUploadedFile("scan.exe", PNG, content_type="application/octet-stream")
-    agreement = agreement_save(agreement=Agreement(pairing=pairing, scan=image), actor=None)
+    agreement = agreement_save(agreement=Agreement(pairing=pairing, scan=image), actor=SYSTEM)
     assert agreement.scan.name.startswith("agreements/") and agreement.scan.name.endswith(".png")
     agreement.scan.delete(save=False)
 
 
 def test_r26_problem_and_countermeasure_rows(world):
     pairing = world.pair(world.urban(), world.central())
-    agreement = agreement_save(agreement=Agreement(pairing=pairing), actor=None)
+    agreement = agreement_save(agreement=Agreement(pairing=pairing), actor=SYSTEM)
     problem = problem_save(
         problem=Problem(
             agreement=agreement,
@@ -185,7 +188,7 @@ def test_r26_problem_and_countermeasure_rows(world):
             target_academic_year=2017,
             target_term=2,
         ),
-        actor=None,
+        actor=SYSTEM,
     )
     assert problem.target_semester_label == "2017—2018学年第二学期"
     outside = Problem(
@@ -198,7 +201,7 @@ def test_r26_problem_and_countermeasure_rows(world):
         target_term=1,
     )
     with pytest.raises(ValidationError, match="目标学期不在本周期内"):
-        problem_save(problem=outside, actor=None)
+        problem_save(problem=outside, actor=SYSTEM)
     assert agreement.problems.count() == 1
 
 
@@ -212,20 +215,23 @@ def make_plans(world):
 def test_r25_work_plans_submitted_late_or_missing_are_reported(world):
     county_plan, school_plan, missing = make_plans(world)
     pdf = SimpleUploadedFile("方案.pdf", PDF)
-    work_plan_submit(plan=county_plan, actor=None, submitted_on=datetime.date(2016, 9, 14), document=pdf,
+    work_plan_submit(plan=county_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 14), document=pdf,
                      has_arrangement_tables=True)  # fmt: skip
-    work_plan_submit(plan=school_plan, actor=None, submitted_on=datetime.date(2016, 9, 18),
+    work_plan_submit(plan=school_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 18),
                      document=SimpleUploadedFile("方案.pdf", PDF), has_arrangement_tables=False)  # fmt: skip
     assert not county_plan.is_late() and school_plan.is_late()
-    assert late_work_plans(cycle=world.cycle, today=datetime.date(2016, 9, 15)) == [school_plan]
-    assert set(late_work_plans(cycle=world.cycle, today=datetime.date(2016, 9, 16))) == {school_plan, missing}
+    assert late_work_plans(cycle=world.cycle, user=SYSTEM, today=datetime.date(2016, 9, 15)) == [school_plan]
+    assert set(late_work_plans(cycle=world.cycle, user=SYSTEM, today=datetime.date(2016, 9, 16))) == {
+        school_plan,
+        missing,
+    }
     for plan in (county_plan, school_plan):
         plan.document.delete(save=False)
 
 
 def test_r25_a_county_plan_is_accepted_only_with_its_arrangement_tables(world):
     county_plan, _, _ = make_plans(world)
-    work_plan_submit(plan=county_plan, actor=None, submitted_on=datetime.date(2016, 9, 14),
+    work_plan_submit(plan=county_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 14),
                      document=SimpleUploadedFile("方案.pdf", PDF), has_arrangement_tables=False)  # fmt: skip
     with pytest.raises(ValidationError, match="安排表"):
         work_plan_review(plan=county_plan, actor=SYSTEM, accept=True)
