@@ -164,3 +164,15 @@ def test_a_copy_of_env_example_as_env_runs_manage_py_check(tmp_path):
         int(example["SESSION_IDLE_TIMEOUT"]),
         "django.db.backends.postgresql",
     ]
+
+
+def test_trusted_proxies_must_be_addresses():
+    result = run_manage("check", SECRET_KEY="k" * 60, TRUSTED_PROXIES="10.0.0.1,proxy.example.invalid")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'proxy.example.invalid' is not an IP address" in result.stderr
+    shown = run_manage(
+        "shell", "-c", "from django.conf import settings; print(settings.TRUSTED_PROXIES)",
+        SECRET_KEY="k" * 60, TRUSTED_PROXIES=" 10.0.0.1 , ::1,",
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1] == "['10.0.0.1', '::1']"
