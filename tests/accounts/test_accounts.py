@@ -104,11 +104,11 @@ def test_sessions_expire_after_inactivity():
 
 
 def test_setup_demo_creates_one_account_per_role(db, django_user_model, settings, tmp_path, monkeypatch):
-    from liuzhou_pairing.management.commands import setup_demo
+    from accounts.management.commands import setup_demo
 
     settings.DEBUG = True
     settings.BASE_DIR = tmp_path
-    monkeypatch.setattr("liuzhou_pairing.management.commands.setup_demo.Command.ensure_demo_data", lambda self: None)
+    monkeypatch.setattr("accounts.management.commands.setup_demo.Command.ensure_demo_data", lambda self: None)
     call_command("load_liuzhou", stdout=io.StringIO())
     out = io.StringIO()
     call_command("setup_demo", stdout=out)
@@ -124,6 +124,12 @@ def test_setup_demo_creates_one_account_per_role(db, django_user_model, settings
     again = io.StringIO()
     call_command("setup_demo", stdout=again)
     assert again.getvalue().split("Demo accounts")[1] == printed.split("Demo accounts")[1]
+
+
+def test_setup_demo_belongs_to_accounts_not_to_the_kernel():
+    from django.core.management import get_commands
+
+    assert get_commands()["setup_demo"] == "accounts"
 
 
 def test_setup_demo_refuses_to_run_in_production(db, settings):
