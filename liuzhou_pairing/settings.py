@@ -63,10 +63,11 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# django-axes counts failed logins; AxesStandaloneBackend must come first.
+# django-axes counts failed logins; AxesStandaloneBackend must come first. AccountBackend is Django's
+# ModelBackend refusing the demo accounts of setup_demo when DEBUG is off.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.AccountBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 # Hours an account (per username and address) stays locked after too many failures.
