@@ -7,8 +7,12 @@ from django.utils.translation import gettext_lazy as _
 
 from liuzhou_pairing.scope import scope_of
 
+from .forms import LoginForm
 from .models import Profile
 from .services import user_role_sync
+
+# Says why a demo account is refused when DEBUG is off (see accounts.backends).
+admin.site.login_form = LoginForm
 
 
 class ProfileInline(admin.StackedInline):
@@ -17,6 +21,7 @@ class ProfileInline(admin.StackedInline):
     max_num = 1
     min_num = 1
     autocomplete_fields = ["county", "school"]
+    readonly_fields = ["is_demo"]
     verbose_name_plural = _("role and unit")
 
 

@@ -37,6 +37,13 @@ class Profile(models.Model):
         related_name="profiles",
         help_text=_("For school staff."),
     )
+    # Set only by setup_demo: demo accounts have printed passwords and are refused at login when DEBUG is off.
+    is_demo = models.BooleanField(
+        _("demo account"),
+        default=False,
+        editable=False,
+        help_text=_("Created by setup_demo for local development; refused at login when DEBUG is off."),
+    )
 
     history = HistoricalRecords()
 

@@ -108,10 +108,12 @@ def user_create(
     school: School | None = None,
     password: str | None = None,
     actor: Any = None,
+    is_demo: bool = False,
 ) -> tuple[Any, str]:
     """Create an account with its role and unit; return the user and its password (generated when not given).
 
     The password passes the configured validators; the profile is validated before anything is saved.
+    `is_demo` marks an account of setup_demo, refused at login when DEBUG is off.
     """
     user_model = get_user_model()
     if role not in Role.values:
@@ -123,7 +125,7 @@ def user_create(
     password_validation.validate_password(password, user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
-    profile = Profile(role=role, county=county, school=school)
+    profile = Profile(role=role, county=county, school=school, is_demo=is_demo)
     profile.full_clean(exclude=["user"])
     user.save()
     profile.user = user

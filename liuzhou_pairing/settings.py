@@ -4,6 +4,7 @@ One file for every deployment. The embedded default is an SQLite file in the pro
 production sets `DATABASE_URL` to PostgreSQL, `SECRET_KEY`, `ALLOWED_HOSTS` and leaves `DEBUG` off.
 """
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -62,15 +63,24 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
-# django-axes counts failed logins; AxesStandaloneBackend must come first.
+# django-axes counts failed logins; AxesStandaloneBackend must come first. AccountBackend is Django's
+# ModelBackend refusing the demo accounts of setup_demo when DEBUG is off.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    "accounts.backends.AccountBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 # Hours an account (per username and address) stays locked after too many failures.
 AXES_COOLOFF_TIME = env.float("LOGIN_LOCKOUT_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The reverse proxy's own address(es): only requests from them may name the client in X-Forwarded-For.
+TRUSTED_PROXIES = [p.strip() for p in env.list("TRUSTED_PROXIES", default=[]) if p.strip()]
+for _proxy in TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_address(_proxy)
+    except ValueError:
+        raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_proxy!r} is not an IP address.") from None
+AXES_CLIENT_IP_CALLABLE = "liuzhou_pairing.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"

@@ -1,10 +1,14 @@
 """Settings come from the environment; production refuses to start without a secret key."""
 
+import json
 import os
+import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import environ
 import polib
 from django.conf import settings
 from django.utils import translation
@@ -12,15 +16,15 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def run_manage(*args: str, cwd: Path = ROOT, unset: set[str] = frozenset(), **env: str) -> subprocess.CompletedProcess:
     # Start from the machine's environment without the settings the test run itself sets (pyproject.toml,
-    # and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE).
-    ours = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "SECURE_SSL_REDIRECT", "STATIC_MANIFEST"}
+    # and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE), nor the variables in `unset`.
+    ours = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "SECURE_SSL_REDIRECT", "STATIC_MANIFEST", *unset}
     ours.add("DJANGO_ALLOW_ASYNC_UNSAFE")
     base = {k: v for k, v in os.environ.items() if k not in ours}
     base.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+        [sys.executable, "manage.py", *args], cwd=cwd, env=base, capture_output=True, text=True, timeout=120
     )
 
 
@@ -77,3 +81,98 @@ def test_compiled_catalogue_matches_the_po_file():
                 assert translation.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr
             else:
                 assert translation.gettext(entry.msgid) == entry.msgstr, entry.msgid
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """The variables of an env file, parsed by django-environ exactly as settings.py reads `.env`."""
+
+    class FileEnv(environ.Env):
+        ENVIRON: dict[str, str] = {}
+
+    FileEnv.read_env(path, overwrite=True)
+    return FileEnv.ENVIRON
+
+
+def settings_variables() -> dict[str, str]:
+    """Each environment variable settings.py reads, with the django-environ method that reads it (its type)."""
+    source = (ROOT / "liuzhou_pairing/settings.py").read_text(encoding="utf-8")
+    return {name: method for method, name in re.findall(r"\benv\.(\w+)\(\s*\"(\w+)\"", source)}
+
+
+EXAMPLE = ROOT / ".env.example"
+BOOLEANS = {*environ.Env.BOOLEAN_TRUE_STRINGS, "false", "off", "no", "n", "0"}
+
+
+def test_env_example_documents_every_variable_with_a_value_of_its_type():
+    example = read_env_file(EXAMPLE)
+    lines = [line for line in EXAMPLE.read_text(encoding="utf-8").splitlines() if line and not line.startswith("#")]
+    assert len(lines) == len(example), "every line of .env.example is a comment or NAME=value"
+    read = settings_variables()
+    assert len(read) > 15 and read["LOGIN_LOCKOUT_HOURS"] == "float"
+    assert set(example) == set(read), "each variable settings.py reads is documented, and only those"
+
+    class ExampleEnv(environ.Env):
+        ENVIRON = example
+
+    env = ExampleEnv()
+    for name, value in example.items():
+        method = read[name]
+        if method == "bool":
+            assert value.lower() in BOOLEANS, f"{name}={value} is not a boolean"
+        try:
+            getattr(env, method)(name)
+        except Exception as exc:  # the same error would stop every manage.py command
+            raise AssertionError(f"{name}={value} does not parse as {method}: {exc}") from exc
+
+
+def test_a_copy_of_env_example_as_env_runs_manage_py_check(tmp_path):
+    """`cp .env.example .env` and a secret key: the project starts, and reads the file's values."""
+    project = tmp_path / "project"
+    project.mkdir()
+    for entry in ROOT.iterdir():
+        if entry.name in {".env", ".git", "manage.py", "liuzhou_pairing"} or entry.name.startswith("db.sqlite3"):
+            continue
+        (project / entry.name).symlink_to(entry)
+    # settings.py finds `.env` next to its own folder (resolving links), and Python puts the real folder of
+    # manage.py on the path: both are copied.
+    shutil.copy(ROOT / "manage.py", project)
+    shutil.copytree(
+        ROOT / "liuzhou_pairing", project / "liuzhou_pairing", ignore=shutil.ignore_patterns("__pycache__")
+    )
+    text = EXAMPLE.read_text(encoding="utf-8")
+    assert "\nSECRET_KEY=\n" in text
+    (project / ".env").write_text(text.replace("\nSECRET_KEY=\n", "\nSECRET_KEY=" + "s" * 60 + "\n"), encoding="utf-8")
+    unset = set(read_env_file(EXAMPLE))  # the file decides, not this machine's environment
+
+    result = run_manage("check", cwd=project, unset=unset)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+    shown = run_manage(
+        "shell", "-c",
+        "import json; from django.conf import settings as s; print(json.dumps([s.DEBUG, s.ALLOWED_HOSTS, "
+        "s.AXES_FAILURE_LIMIT, s.AXES_COOLOFF_TIME, s.SESSION_COOKIE_AGE, s.DATABASES['default']['ENGINE']]))",
+        cwd=project, unset=unset,
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    example = read_env_file(EXAMPLE)
+    assert json.loads(shown.stdout.strip().splitlines()[-1]) == [
+        False,
+        [example["ALLOWED_HOSTS"]],
+        int(example["LOGIN_FAILURE_LIMIT"]),
+        float(example["LOGIN_LOCKOUT_HOURS"]),
+        int(example["SESSION_IDLE_TIMEOUT"]),
+        "django.db.backends.postgresql",
+    ]
+
+
+def test_trusted_proxies_must_be_addresses():
+    result = run_manage("check", SECRET_KEY="k" * 60, TRUSTED_PROXIES="10.0.0.1,proxy.example.invalid")
+    assert result.returncode != 0
+    assert "TRUSTED_PROXIES: 'proxy.example.invalid' is not an IP address" in result.stderr
+    shown = run_manage(
+        "shell", "-c", "from django.conf import settings; print(settings.TRUSTED_PROXIES)",
+        SECRET_KEY="k" * 60, TRUSTED_PROXIES=" 10.0.0.1 , ::1,",
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1] == "['10.0.0.1', '::1']"

@@ -104,16 +104,18 @@ def test_sessions_expire_after_inactivity():
 
 
 def test_setup_demo_creates_one_account_per_role(db, django_user_model, settings, tmp_path, monkeypatch):
-    from liuzhou_pairing.management.commands import setup_demo
+    from accounts.management.commands import setup_demo
 
     settings.DEBUG = True
     settings.BASE_DIR = tmp_path
-    monkeypatch.setattr("liuzhou_pairing.management.commands.setup_demo.Command.ensure_demo_data", lambda self: None)
+    monkeypatch.setattr("accounts.management.commands.setup_demo.Command.ensure_demo_data", lambda self: None)
     call_command("load_liuzhou", stdout=io.StringIO())
     out = io.StringIO()
     call_command("setup_demo", stdout=out)
     roles = dict(Profile.objects.values_list("user__username", "role"))
-    assert roles == {username: role for username, role, *_ in setup_demo.DEMO_ACCOUNTS}
+    assert roles == {"admin": Role.CITY, **{username: role for username, role, *_ in setup_demo.DEMO_ACCOUNTS}}
+    # Every account is marked as a demo account, the superuser too: refused at login when DEBUG is off.
+    assert set(Profile.objects.filter(is_demo=True).values_list("user__username", flat=True)) == set(roles)
     assert Profile.objects.get(user__username="rongshui").county.name == "融水苗族自治县"
     assert Profile.objects.get(user__username="rongshui_school").school.county.name == "融水苗族自治县"
     assert django_user_model.objects.get(username="admin").is_superuser
@@ -124,6 +126,18 @@ def test_setup_demo_creates_one_account_per_role(db, django_user_model, settings
     again = io.StringIO()
     call_command("setup_demo", stdout=again)
     assert again.getvalue().split("Demo accounts")[1] == printed.split("Demo accounts")[1]
+    # Accounts of an older run, not marked yet, are made again, marked (with new passwords).
+    Profile.objects.filter(user__username="region").update(is_demo=False)
+    upgraded = io.StringIO()
+    call_command("setup_demo", stdout=upgraded)
+    assert upgraded.getvalue().split("Demo accounts")[1] != printed.split("Demo accounts")[1]
+    assert Profile.objects.filter(is_demo=True).count() == len(roles)
+
+
+def test_setup_demo_belongs_to_accounts_not_to_the_kernel():
+    from django.core.management import get_commands
+
+    assert get_commands()["setup_demo"] == "accounts"
 
 
 def test_setup_demo_refuses_to_run_in_production(db, settings):

@@ -1,4 +1,8 @@
-"""First-run setup for `make run`: Liuzhou data, demo data and demo accounts. Refused in production."""
+"""First-run setup for `make run`: Liuzhou data, demo data and demo accounts. Refused in production.
+
+Every account made here is marked as a demo account (`Profile.is_demo`, the superuser too): with DEBUG off
+they cannot log in (accounts.backends).
+"""
 
 import secrets
 
@@ -8,7 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.choices import Role
-from accounts.services import find_county, user_create
+from accounts.models import Profile
+from accounts.services import find_county, user_create, user_role_sync
 from schools.models import School
 
 DEMO_SEED = 2016
@@ -57,7 +62,9 @@ class Command(BaseCommand):
         path = self.credentials_file()
         user_model = get_user_model()
         wanted = ["admin", *(username for username, *_ in DEMO_ACCOUNTS)]
-        if path.exists() and user_model.objects.filter(username__in=wanted).count() == len(wanted):
+        # Accounts made before demo accounts were marked are made again, marked.
+        marked = user_model.objects.filter(username__in=wanted, profile__is_demo=True)
+        if path.exists() and marked.count() == len(wanted):
             return path.read_text(encoding="utf-8").splitlines()
         lines = []
         password = secrets.token_urlsafe(12)
@@ -65,6 +72,10 @@ class Command(BaseCommand):
         user.is_staff = user.is_superuser = True
         user.set_password(password)
         user.save()
+        Profile.objects.update_or_create(
+            user=user, defaults={"role": Role.CITY, "county": None, "school": None, "is_demo": True}
+        )
+        user_role_sync(user)
         lines.append(f"{'superuser':<22} username: admin{'':<16} password: {password}")
         for username, role, county, school, label in DEMO_ACCOUNTS:
             user_model.objects.filter(username=username).delete()
@@ -76,6 +87,7 @@ class Command(BaseCommand):
                 role=role,
                 county=find_county(county) if county else None,
                 school=school_obj,
+                is_demo=True,
             )
             unit = school_obj.name if school_obj else (county or "")
             lines.append(f"{label:<22} username: {username:<21} password: {password}  {unit}")
