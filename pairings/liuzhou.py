@@ -5,8 +5,9 @@ import datetime
 from django.db import transaction
 
 from liuzhou_pairing.actors import SYSTEM
+from liuzhou_pairing.loading import LoadReport
 from schools.models import County, School
-from schools.services import LIUZHOU_DIR, LoadReport, read_csv
+from schools.services import LIUZHOU_DIR, read_csv
 
 from .choices import ArrangedBy, PairingStatus, Tier
 from .models import Cycle, DistrictPairing, Pairing

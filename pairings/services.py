@@ -11,10 +11,10 @@ from django.utils.translation import gettext as _
 
 from liuzhou_pairing.access import changed_fields, require, require_may_change, save_checked, stored_for_update
 from liuzhou_pairing.actors import SYSTEM
+from liuzhou_pairing.loading import LoadReport
 from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
 from schools.models import County, School
-from schools.services import LoadReport
 
 from .choices import ArrangedBy, PairingStatus, WorkPlanStatus
 from .models import Agreement, Cycle, DistrictPairing, Pairing, Problem, WorkPlan

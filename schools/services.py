@@ -2,7 +2,6 @@
 
 import csv
 import datetime
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ from liuzhou_pairing.access import (
     stored_for_update,
 )
 from liuzhou_pairing.actors import SYSTEM
+from liuzhou_pairing.loading import LoadReport
 from liuzhou_pairing.scope import scope_of
 
 from .choices import CountyKind, SchoolStatus, TownshipKind
@@ -153,22 +153,6 @@ def area_save(*, area: County | Township | Village | ManagementArea, actor: Any)
 
 
 # --- Reference data ---------------------------------------------------------------------------------------
-
-
-@dataclass
-class LoadReport:
-    """Counts of what a load created and changed, by kind of record."""
-
-    created: dict[str, int] = field(default_factory=dict)
-    updated: dict[str, int] = field(default_factory=dict)
-
-    def add(self, kind: str, *, created: int = 0, updated: int = 0) -> None:
-        self.created[kind] = self.created.get(kind, 0) + created
-        self.updated[kind] = self.updated.get(kind, 0) + updated
-
-    @property
-    def changed(self) -> bool:
-        return any(self.created.values()) or any(self.updated.values())
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:

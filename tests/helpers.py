@@ -23,3 +23,42 @@ def post_import(client, url_name: str, headers: list[str], rows: list[list]):
     from django.urls import reverse
 
     return client.post(reverse(url_name), {"format": "0", "resource": "0", "import_file": xlsx_upload(headers, rows)})
+
+
+def admin_form_data(response) -> dict:
+    """Return the POST data of an admin add/change page as the browser would send it unchanged: the main form's
+    fields (the hidden edit version too) and every inline formset with its management form."""
+    import datetime
+
+    from django.db.models import Model
+
+    def value(bound) -> object:
+        data = bound.value()
+        if isinstance(data, Model):
+            return data.pk
+        if isinstance(data, datetime.date):
+            return data.isoformat()
+        if data is None:
+            return ""
+        return data
+
+    def add(form, data: dict) -> None:
+        for bound in form:
+            if getattr(bound.field.widget, "input_type", None) == "file":
+                continue
+            v = value(bound)
+            if isinstance(v, bool):
+                if v:
+                    data[bound.html_name] = "on"
+            else:
+                data[bound.html_name] = v
+
+    data: dict = {}
+    add(response.context["adminform"].form, data)
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        add(formset.management_form, data)
+        for form in formset.initial_forms:
+            add(form, data)
+        data[f"{formset.prefix}-TOTAL_FORMS"] = len(formset.initial_forms)
+    return data

@@ -3,8 +3,8 @@
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from pairings.liuzhou import liuzhou_arrangements_load
-from schools.services import LoadReport, areas_load, named_schools_load
+from liuzhou_pairing.loading import LoadReport
+from liuzhou_pairing.steps import load_steps
 
 
 class Command(BaseCommand):
@@ -13,17 +13,12 @@ class Command(BaseCommand):
         "arrangements (idempotent)."
     )
 
-    # Each app's reference data, in dependency order.
-    steps = [areas_load, named_schools_load, liuzhou_arrangements_load]
-
     def handle(self, *args, **options) -> None:
         report = LoadReport()
         with transaction.atomic():
-            for step in self.get_steps():
+            # Each app's reference data, in dependency order (registered in the apps' ready()).
+            for step in load_steps():
                 step(report=report)
         for kind in sorted(set(report.created) | set(report.updated)):
             self.stdout.write(f"{kind}: {report.created.get(kind, 0)} created, {report.updated.get(kind, 0)} updated")
         self.stdout.write(self.style.SUCCESS("Liuzhou data loaded." if report.changed else "Nothing to change."))
-
-    def get_steps(self) -> list:
-        return list(self.steps)

@@ -1,0 +1,41 @@
+"""Apps depend one way: the kernel ← schools ← pairings ← activities ← inspections, with accounts beside
+them depending on schools. A lower app never imports a higher one, not even inside a function."""
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ["accounts", "schools", "pairings", "activities", "inspections"]
+# What each package may import among the project's apps.
+ALLOWED = {
+    "liuzhou_pairing": set(),
+    "schools": set(),
+    "accounts": {"schools"},
+    "pairings": {"schools"},
+    "activities": {"schools", "pairings"},
+    "inspections": {"schools", "pairings", "activities"},
+}
+
+
+def imported_apps(package: str) -> dict[str, set[str]]:
+    """Return, for each module of `package` (migrations aside), the project apps it imports."""
+    found = {}
+    for path in (ROOT / package).rglob("*.py"):
+        if "migrations" in path.parts:
+            continue
+        names = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names.add(node.module.split(".")[0])
+        found[str(path.relative_to(ROOT))] = (names & set(APPS)) - {package}
+    return found
+
+
+@pytest.mark.parametrize("package", sorted(ALLOWED))
+def test_apps_depend_one_way(package):
+    wrong = {module: apps - ALLOWED[package] for module, apps in imported_apps(package).items()}
+    assert {module: apps for module, apps in wrong.items() if apps} == {}
