@@ -12,7 +12,7 @@ from django.utils import translation
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
+def run_manage(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess:
     # Start from the machine's environment without the settings the test run itself sets (pyproject.toml,
     # and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE).
     ours = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "SECURE_SSL_REDIRECT", "STATIC_MANIFEST"}
@@ -20,7 +20,12 @@ def run_manage(*args: str, **env: str) -> subprocess.CompletedProcess:
     base = {k: v for k, v in os.environ.items() if k not in ours}
     base.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=base, capture_output=True, text=True, timeout=120
+        [sys.executable, str(ROOT / "manage.py"), *args],
+        cwd=cwd,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
