@@ -5,7 +5,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from import_export.admin import ImportExportModelAdmin as BaseImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
@@ -49,6 +49,13 @@ class ScopedAdminMixin:
     def has_delete_permission(self, request, obj=None):
         # Records are closed, ended or returned, never deleted, so that the history of the work stays.
         return False
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # A history version's page only shows it. django-simple-history would save a POST to it without asking
+        # for change permission or the services, and reverting is off (SIMPLE_HISTORY_REVERT_DISABLED).
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         manager = db_field.related_model._default_manager

@@ -1,9 +1,11 @@
-"""Uploaded documents (signed agreements, stamped plans): type checked by content, size limited."""
+"""Uploaded documents (signed agreements, stamped plans): type checked by content, size limited, and
+served only to users who may see their record (the apps register which fields hold them)."""
 
 import uuid
 from pathlib import PurePath
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils.deconstruct import deconstructible
 from django.utils.translation import gettext as _
@@ -16,6 +18,28 @@ SIGNATURES = {
 }
 EXTENSIONS = {"pdf": ".pdf", "png": ".png", "jpeg": ".jpg"}
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+
+# (model, file field name) of every field that holds protected uploads, registered by the apps that own them.
+_protected_uploads: list[tuple[type[models.Model], str]] = []
+
+
+def register_protected_upload(model: type[models.Model], field_name: str) -> None:
+    """Serve the files of `model.field_name` at MEDIA_URL only to users who may see their record.
+
+    `model`'s default manager needs `for_user(user)`; call this from the owning app's `AppConfig.ready()`.
+    Registering the same field twice changes nothing.
+    """
+    if not hasattr(model._default_manager, "for_user"):
+        raise ImproperlyConfigured(f"{model._meta.label} has no for_user(); its uploads cannot be scoped.")
+    if not isinstance(model._meta.get_field(field_name), models.FileField):
+        raise ImproperlyConfigured(f"{model._meta.label}.{field_name} is not a file field.")
+    if (model, field_name) not in _protected_uploads:
+        _protected_uploads.append((model, field_name))
+
+
+def protected_uploads() -> list[tuple[type[models.Model], str]]:
+    """Return every registered (model, file field name), in the order they were registered."""
+    return list(_protected_uploads)
 
 
 def sniff(file) -> str | None:

@@ -1,22 +1,42 @@
 """Uploaded documents are served only to users who may see the record they belong to."""
 
 import mimetypes
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
+from django.db import models
 from django.http import FileResponse, Http404, HttpRequest
+from simple_history.exceptions import NotHistoricalModelError
+from simple_history.utils import get_history_model_for_model
 
-from pairings.models import Agreement, WorkPlan
+from .uploads import protected_uploads
 
-# (model, file field): every model that stores uploads, with the field that holds them.
-PROTECTED_FILES = [(Agreement, "scan"), (WorkPlan, "document")]
+
+def _holds(model: type[models.Model], field: str, path: str, user: Any) -> bool:
+    """Return whether a record of `model` that `user` may see holds `path` in `field`, now or in an earlier
+    version kept in its history (a replaced scan stays downloadable from the history page)."""
+    visible = model._default_manager.for_user(user)
+    if visible.filter(**{field: path}).exists():
+        return True
+    try:
+        history = get_history_model_for_model(model)
+    except NotHistoricalModelError:
+        return False
+    # A historical row keeps the record's primary key in a column of the same name.
+    pk = model._meta.pk.attname
+    return history._default_manager.filter(**{field: path, f"{pk}__in": visible.values("pk")}).exists()
 
 
 @login_required
 def protected_media(request: HttpRequest, path: str) -> FileResponse:
-    """Serve an uploaded file when the user may see its record (`for_user`); otherwise 404, as if missing."""
-    for model, field in PROTECTED_FILES:
-        if model.objects.for_user(request.user).filter(**{field: path}).exists():
+    """Serve an uploaded file when the user may see a record that holds it, or held it in an earlier version
+    (`for_user`); otherwise 404, as if missing.
+
+    The fields searched are those the apps registered with `register_protected_upload`.
+    """
+    for model, field in protected_uploads():
+        if _holds(model, field, path, request.user):
             if not default_storage.exists(path):
                 break
             content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"

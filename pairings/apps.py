@@ -1,6 +1,8 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+from liuzhou_pairing.uploads import register_protected_upload
+
 
 class PairingsConfig(AppConfig):
     name = "pairings"
@@ -23,3 +25,9 @@ class PairingsConfig(AppConfig):
             register_autocomplete_choices(
                 "pairings", "pairing", field, lambda user: pairable_schools(user=user).active()
             )
+
+        from .models import Agreement, WorkPlan
+
+        # Signed agreements and stamped work plans are served only to users who may see their record.
+        register_protected_upload(Agreement, "scan")
+        register_protected_upload(WorkPlan, "document")

@@ -24,7 +24,13 @@ def run_manage(*args: str, cwd: Path = ROOT, unset: set[str] = frozenset(), **en
     base = {k: v for k, v in os.environ.items() if k not in ours}
     base.update(env)
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=cwd, env=base, capture_output=True, text=True, timeout=120
+        # The project's manage.py, unless `cwd` is a copy of the project with its own.
+        [sys.executable, str(cwd / "manage.py") if (cwd / "manage.py").exists() else str(ROOT / "manage.py"), *args],
+        cwd=cwd,
+        env=base,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 

@@ -350,3 +350,19 @@ def test_an_ended_pairing_of_a_closed_school_can_still_end(land):
     pairing_update(pairing=pairing, actor=land.users["county"], status=PairingStatus.ENDED,
                    ended_on=datetime.date(2018, 7, 1), end_reason="受援学校撤并")  # fmt: skip
     assert Pairing.objects.get(pk=pairing.pk).status == PairingStatus.ENDED
+
+
+@pytest.mark.parametrize("role", ["inspector", "county", "city"])
+def test_a_history_version_page_saves_nothing(as_user, land, role):
+    """django-simple-history's version page saved a POST without asking for change permission or a service."""
+    agreement = land.own_agreement
+    version = agreement.history.first()
+    client = as_user(role)
+    url = reverse("admin:pairings_agreement_simple_history", args=[agreement.pk, version.pk])
+    assert client.get(url).status_code == 200
+    response = client.post(
+        url, {"plan": "篡改的方案", "signed_on": "", "helper_signatory": "", "recipient_signatory": ""}
+    )
+    assert response.status_code == 403
+    agreement.refresh_from_db()
+    assert agreement.plan == ""

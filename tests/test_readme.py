@@ -1,0 +1,19 @@
+"""What README.md tells an operator agrees with the code."""
+
+import re
+from pathlib import Path
+
+from liuzhou_pairing.uploads import MAX_DOCUMENT_BYTES
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+MB = 1024 * 1024
+
+
+def test_the_proxy_body_cap_lets_the_largest_accepted_upload_through():
+    """nginx's `client_max_body_size` sits a little above the application's limit: every file the application
+    accepts gets through with its form, and a file just above the limit reaches the application's message."""
+    caps = re.findall(r"^\s*client_max_body_size (\d+)m;", README, re.MULTILINE)
+    assert len(caps) == 1
+    cap = int(caps[0]) * MB
+    assert MAX_DOCUMENT_BYTES + MB <= cap <= MAX_DOCUMENT_BYTES + 4 * MB
+    assert f"limited to {MAX_DOCUMENT_BYTES // MB} MB by the application" in README
