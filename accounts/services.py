@@ -9,7 +9,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from liuzhou_pairing.access import require
 from liuzhou_pairing.history import record_actor
+from liuzhou_pairing.scope import scope_of
 from schools.models import County, School
 
 from .choices import Role
@@ -107,7 +109,7 @@ def user_create(
     county: County | None = None,
     school: School | None = None,
     password: str | None = None,
-    actor: Any = None,
+    actor: Any,
     is_demo: bool = False,
 ) -> tuple[Any, str]:
     """Create an account with its role and unit; return the user and its password (generated when not given).
@@ -115,6 +117,7 @@ def user_create(
     The password passes the configured validators; the profile is validated before anything is saved.
     `is_demo` marks an account of setup_demo, refused at login when DEBUG is off.
     """
+    require(scope_of(actor).city, _("Accounts are created by the city bureau."))
     user_model = get_user_model()
     if role not in Role.values:
         raise ValidationError({"role": _("Unknown role “%(role)s”.") % {"role": role}})

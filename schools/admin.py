@@ -8,7 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from liuzhou_pairing.admin import ImportExportModelAdmin, ScopedModelAdmin, changed_forms, expected_version
 from liuzhou_pairing.scope import scope_of
 
-from .choices import Stage, types_serving
+from .choices import Stage
 from .models import County, ManagementArea, School, Township, Village
 from .resources import CountyResource, SchoolResource, TownshipResource, VillageResource
 from .services import SCHOOL_FIELDS, area_save, school_editable_fields, school_save
@@ -25,7 +25,7 @@ class StageFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() in Stage.values:
-            return queryset.filter(school_type__in=types_serving(self.value()))
+            return queryset.serving(self.value())
         return queryset
 
 

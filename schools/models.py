@@ -145,9 +145,6 @@ class SchoolQuerySet(models.QuerySet):
     def active(self) -> "SchoolQuerySet":
         return self.filter(status=SchoolStatus.ACTIVE)
 
-    def public(self) -> "SchoolQuerySet":
-        return self.filter(ownership=Ownership.PUBLIC)
-
     def serving(self, stage: str) -> "SchoolQuerySet":
         return self.filter(school_type__in=types_serving(stage))
 

@@ -27,12 +27,13 @@ call_command("migrate", verbosity=0)
 # Records with history, as people make them: two accounts, a school and a city-fixed pairing changed by one.
 ADD_RECORDS = """
 from accounts.services import user_create
+from liuzhou_pairing.actors import SYSTEM
 from pairings.models import Pairing
 from pairings.services import pairing_update
 from schools.models import County, School
 from schools.services import school_update
 
-clerk, _ = user_create(username="clerk", role="city", password="x-Strong-Pass-2016")
+clerk, _ = user_create(actor=SYSTEM, username="clerk", role="city", password="x-Strong-Pass-2016")
 user_create(username="rongshui", role="county", county=County.objects.get(name="融水苗族自治县"),
             password="x-Strong-Pass-2016", actor=clerk)
 school = School.objects.order_by("pk").first()

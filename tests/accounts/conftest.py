@@ -20,6 +20,10 @@ from tests.factories import (
 PASSWORD = "x-Strong-Pass-2016"
 
 
+def create(**kwargs):
+    return user_create(actor=SYSTEM, **kwargs)
+
+
 class Land:
     """Two counties (own: 甲县, other: 乙县) and a district paired with 甲县, each with schools and pairings."""
 
@@ -49,13 +53,17 @@ class Land:
         self.own_plan = WorkPlan.objects.create(cycle=self.cycle, county=self.own)
         self.other_plan = WorkPlan.objects.create(cycle=self.cycle, county=self.other)
         self.users = {
-            "city": user_create(username="city", role="city", password=PASSWORD)[0],
-            "county": user_create(username="county", role="county", county=self.own, password=PASSWORD)[0],
-            "school": user_create(username="school", role="school", school=self.own_school, password=PASSWORD)[0],
-            "inspector": user_create(username="inspector", role="inspector", county=self.own, password=PASSWORD)[0],
-            "region": user_create(username="region", role="region", password=PASSWORD)[0],
+            "city": create(username="city", role="city", password=PASSWORD)[0],
+            "county": create(username="county", role="county", county=self.own, password=PASSWORD)[0],
+            "school": user_create(
+                actor=SYSTEM, username="school", role="school", school=self.own_school, password=PASSWORD
+            )[0],
+            "inspector": user_create(
+                actor=SYSTEM, username="inspector", role="inspector", county=self.own, password=PASSWORD
+            )[0],
+            "region": create(username="region", role="region", password=PASSWORD)[0],
         }
-        self.district_user = user_create(username="district", role="county", county=self.district,
+        self.district_user = create(username="district", role="county", county=self.district,
                                          password=PASSWORD)[0]  # fmt: skip
 
     def _school(self, name, township, village=None, **kw):

@@ -366,3 +366,12 @@ def test_a_history_version_page_saves_nothing(as_user, land, role):
     assert response.status_code == 403
     agreement.refresh_from_db()
     assert agreement.plan == ""
+
+
+def test_only_the_city_creates_accounts(land):
+    from accounts.services import user_create
+
+    with pytest.raises(NotAllowed, match="账号由市教育局创建"):
+        user_create(actor=land.users["county"], username="clerk2", role="county", county=land.own)
+    user, _password = user_create(actor=land.users["city"], username="clerk2", role="county", county=land.own)
+    assert user.profile.county == land.own

@@ -5,6 +5,8 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from liuzhou_pairing.actors import SYSTEM
+
 pytestmark = pytest.mark.django_db
 
 PASSWORD = "x-Strong-Pass-2016"
@@ -137,6 +139,6 @@ def test_a_real_superuser_called_admin_logs_in_with_debug_off(client, django_use
 def test_accounts_made_with_create_user_are_not_demo_accounts(client, db):
     from accounts.services import user_create
 
-    user, password = user_create(username="city", role="city")
+    user, password = user_create(actor=SYSTEM, username="city", role="city")
     assert not user.profile.is_demo
     assert log_in(client, "city", password).status_code == 302

@@ -88,7 +88,7 @@ def test_earlier_and_current_scans_are_served_to_users_who_see_the_agreement(as_
 
 
 def test_earlier_and_current_scans_are_not_served_to_another_county(client, as_user, land, replaced_scan):
-    other = user_create(username="other", role="county", county=land.other, password=PASSWORD)[0]
+    other = user_create(actor=SYSTEM, username="other", role="county", county=land.other, password=PASSWORD)[0]
     for user in [other, land.district_user]:
         client.force_login(user)
         for url in replaced_scan:

@@ -36,7 +36,7 @@ def test_a_county_clerk_logs_in_and_sees_only_the_countys_pairings(page, live_se
     own, other = CountyFactory(name="甲县"), CountyFactory(name="乙县")
     pair_in(own, "甲", cycle)
     pair_in(other, "乙", cycle)
-    user_create(username="clerk", role="county", county=own, password=PASSWORD)
+    user_create(actor=SYSTEM, username="clerk", role="county", county=own, password=PASSWORD)
 
     login(page, live_server, "clerk", PASSWORD)
     assert page.locator("#site-name").inner_text() == "柳州市中小学（幼儿园）结对帮扶管理系统"
@@ -53,6 +53,6 @@ def test_a_county_clerk_logs_in_and_sees_only_the_countys_pairings(page, live_se
 
 
 def test_a_wrong_password_is_refused_in_chinese(page, live_server):
-    user_create(username="clerk", role="city", password=PASSWORD)
+    user_create(actor=SYSTEM, username="clerk", role="city", password=PASSWORD)
     login(page, live_server, "clerk", "wrong-password")
     assert "请输入一个正确的" in page.locator(".errornote").inner_text()

@@ -4,6 +4,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
+from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import PairingStatus, Tier
 from pairings.models import Pairing
 from schools.choices import SchoolType, Stage, Standing
@@ -19,7 +20,9 @@ def county_staff(client, world):
     """Staff of the recipient county: the ordinary pairing permissions, not the city's R16 permission."""
     from accounts.services import user_create
 
-    user, _ = user_create(username="county", role="county", county=world.county, password="x-Strong-Pass-2016")
+    user, _ = user_create(
+        actor=SYSTEM, username="county", role="county", county=world.county, password="x-Strong-Pass-2016"
+    )
     client.force_login(user)
     return client
 

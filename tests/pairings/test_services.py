@@ -28,12 +28,12 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
 @pytest.fixture
 def county_user(world):
-    return user_create(username="county", role="county", county=world.county)[0]
+    return user_create(actor=SYSTEM, username="county", role="county", county=world.county)[0]
 
 
 @pytest.fixture
 def city_user(db):
-    return user_create(username="city", role="city")[0]
+    return user_create(actor=SYSTEM, username="city", role="city")[0]
 
 
 @pytest.fixture

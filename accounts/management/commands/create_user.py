@@ -5,6 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.choices import Role
 from accounts.services import find_county, find_school, user_create
+from liuzhou_pairing.actors import SYSTEM
 
 
 class Command(BaseCommand):
@@ -29,6 +30,7 @@ class Command(BaseCommand):
             if school and role != Role.SCHOOL:
                 raise CommandError(f"--school does not apply to --role {role}")
             user, password_used = user_create(
+                actor=SYSTEM,
                 username=username,
                 role=role,
                 county=find_county(county) if county else None,

@@ -14,6 +14,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.choices import Role
 from accounts.models import Profile
 from accounts.services import find_county, user_create, user_role_sync
+from liuzhou_pairing.actors import SYSTEM
 from schools.models import School
 
 DEMO_SEED = 2016
@@ -83,6 +84,7 @@ class Command(BaseCommand):
             if school:
                 school_obj = School.objects.filter(name__in=school).order_by("-is_demo").first()
             _, password = user_create(
+                actor=SYSTEM,
                 username=username,
                 role=role,
                 county=find_county(county) if county else None,
