@@ -42,8 +42,8 @@ format: dev
 
 # Regenerate the zh_Hans catalogue after changing user-facing strings (needs GNU gettext).
 messages: dev
-	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*'
-	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
+	DEBUG=true $(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete --ignore '.venv/*'
+	DEBUG=true $(BIN)/python manage.py compilemessages -l zh_Hans --ignore '.venv/*'
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
