@@ -401,8 +401,8 @@ class WorkPlanQuerySet(models.QuerySet):
             return self.filter(school_id=scope.school_id)
         return self.none()
 
-    def editable_by(self, user) -> "WorkPlanQuerySet":
-        """Return the work plans `user` may change (submit): the city all, each unit its own."""
+    def in_area_of(self, user) -> "WorkPlanQuerySet":
+        """Return the work plans that lie in `user`'s area: the city all, each unit its own."""
         scope = scope_of(user)
         if scope.city:
             return self
@@ -412,8 +412,11 @@ class WorkPlanQuerySet(models.QuerySet):
             return self.filter(school_id=scope.school_id)
         return self.none()
 
-    def in_area_of(self, user) -> "WorkPlanQuerySet":
-        return self.editable_by(user)
+    def editable_by(self, user) -> "WorkPlanQuerySet":
+        """Return the work plans `user` may change: the city all; each unit its own until it is accepted (R25)."""
+        if scope_of(user).city:
+            return self
+        return self.in_area_of(user).exclude(status=WorkPlanStatus.ACCEPTED)
 
 
 class WorkPlan(Versioned):

@@ -364,14 +364,15 @@ def work_plan_save(*, plan: WorkPlan, actor: Any, reason: str = "", expected_ver
     """Save the changes made to a work plan for `actor`: the unit submits, the city bureau accepts or returns
     (R25); an accepted plan is no longer changed by the unit; a stale edit is refused."""
     require(plan.pk is not None, _("Work plans are called for by the city bureau."))
-    require_may_change(plan, actor)
     stored = stored_for_update(plan, expected_version)
+    reviewer = can_review_work_plans(actor)
+    in_area = WorkPlan.objects.in_area_of(actor).filter(pk=plan.pk).exists()
+    if in_area and stored.status == WorkPlanStatus.ACCEPTED:
+        require(reviewer, _("This work plan has been accepted; it is no longer changed."))
+    require_may_change(plan, actor)
     if (stored.cycle_id, stored.county_id, stored.school_id) != (plan.cycle_id, plan.county_id, plan.school_id):
         raise ValidationError(_("A work plan stays with its cycle and unit."))
     changed = changed_fields(stored, plan, WORK_PLAN_FIELDS)
-    reviewer = can_review_work_plans(actor)
-    if changed and stored.status == WorkPlanStatus.ACCEPTED:
-        require(reviewer, _("This work plan has been accepted; it is no longer changed."))
     if "status" in changed and plan.status in (WorkPlanStatus.ACCEPTED, WorkPlanStatus.RETURNED):
         require(reviewer, _("Only the city bureau accepts or returns work plans."))
     if stored.status == WorkPlanStatus.RETURNED and plan.status == WorkPlanStatus.SUBMITTED and not plan.return_reason:

@@ -162,10 +162,11 @@ def test_r25_an_accepted_work_plan_is_no_longer_changed_by_the_county(as_user, l
     with pytest.raises(NotAllowed, match="已被采纳"):
         work_plan_save(plan=plan, actor=county)
     client = as_user("county")
-    url, data = change_page(client, land.own_plan)
-    data["submitted_on"] = "2016-09-13"
-    response = client.post(url, data)
-    assert "此工作方案已被采纳，不能再修改" in response.content.decode()
+    url = reverse("admin:pairings_workplan_change", args=[land.own_plan.pk])
+    response = client.get(url)
+    assert not response.context["has_change_permission"]  # shown read-only
+    data = {"status": "accepted", "submitted_on": "2016-09-13", "has_arrangement_tables": ""}
+    assert client.post(url, data).status_code == 403
     land.own_plan.refresh_from_db()
     assert (land.own_plan.status, land.own_plan.has_arrangement_tables) == (WorkPlanStatus.ACCEPTED, True)
     assert land.own_plan.submitted_on == datetime.date(2016, 9, 14)
