@@ -5,17 +5,18 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 
+from liuzhou_pairing.admin import ServiceErrorsMixin, VersionedInlineMixin, changed_forms, expected_version
 from liuzhou_pairing.scope import scope_of
 
 from .forms import LoginForm
 from .models import Profile
-from .services import user_role_sync
+from .services import account_save
 
 # Says why a demo account is refused when DEBUG is off (see accounts.backends).
 admin.site.login_form = LoginForm
 
 
-class ProfileInline(admin.StackedInline):
+class ProfileInline(VersionedInlineMixin, admin.StackedInline):
     model = Profile
     can_delete = False
     max_num = 1
@@ -25,7 +26,7 @@ class ProfileInline(admin.StackedInline):
     verbose_name_plural = _("role and unit")
 
 
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(ServiceErrorsMixin, BaseUserAdmin):
     """Users as the city bureau manages them: no superusers, no loose permissions, a role for everyone."""
 
     inlines = [ProfileInline]
@@ -80,10 +81,21 @@ class UserAdmin(BaseUserAdmin):
     def get_readonly_fields(self, request, obj=None):
         return ["last_login", "date_joined"] if obj else []
 
+    def save_model(self, request, obj, form, change):
+        # The account and its profile are saved together, by the service, in save_related.
+        pass
+
     def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        form.instance.refresh_from_db()
-        user_role_sync(form.instance)
+        profile_formset = formsets[0] if formsets else None
+        profile, version = None, None
+        if profile_formset is not None:
+            for profile_form, instance in changed_forms(profile_formset):
+                profile, version = instance, expected_version(profile_form)
+            if profile is None and profile_formset.initial_forms:
+                profile_form = profile_formset.initial_forms[0]
+                profile, version = profile_form.instance, expected_version(profile_form)
+        account_save(user=form.instance, profile=profile, actor=request.user, expected_version=version,
+                     save_m2m=form.save_m2m)  # fmt: skip
 
 
 admin.site.unregister(User)

@@ -7,12 +7,23 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from liuzhou_pairing.access import Versioned
+from liuzhou_pairing.scope import scope_of
 from schools.models import County, School
 
 from .choices import Role
 
 
-class Profile(models.Model):
+class ProfileQuerySet(models.QuerySet):
+    def editable_by(self, user) -> "ProfileQuerySet":
+        """Return the profiles `user` may change: all for the city bureau, which manages accounts."""
+        return self if scope_of(user).city else self.none()
+
+    def in_area_of(self, user) -> "ProfileQuerySet":
+        return self.editable_by(user)
+
+
+class Profile(Versioned):
     """The role of a user and the unit it is tied to (one county-level unit, or one school)."""
 
     user = models.OneToOneField(
@@ -45,6 +56,7 @@ class Profile(models.Model):
         help_text=_("Created by setup_demo for local development; refused at login when DEBUG is off."),
     )
 
+    objects = ProfileQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

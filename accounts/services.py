@@ -1,6 +1,7 @@
 """Roles as Django groups with permissions, and accounts tied to a county or a school."""
 
 import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib.auth import get_user_model, password_validation
@@ -9,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from liuzhou_pairing.access import require
+from liuzhou_pairing.access import require, save_checked, stored_for_update
+from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.history import record_actor
 from liuzhou_pairing.scope import scope_of
 from schools.models import County, School
@@ -77,6 +79,40 @@ def user_role_sync(user: Any) -> None:
             user.save(update_fields=["is_staff"])
     if hasattr(user, "_pairing_scope"):
         del user._pairing_scope
+
+
+@transaction.atomic
+def account_save(
+    *,
+    user: Any,
+    profile: Profile | None,
+    actor: Any,
+    expected_version: int | None = None,
+    save_m2m: Callable[[], None] | None = None,
+) -> Any:
+    """Save an account and its role and unit, as the city bureau manages them: only the city, only a superuser
+    changes a superuser, and an edit that started from an older version of the account is refused."""
+    require(scope_of(actor).city, _("Accounts are managed by the city bureau."))
+    user_model = get_user_model()
+    if user.pk:
+        stored = user_model.objects.select_for_update().get(pk=user.pk)
+        require(
+            not (stored.is_superuser or user.is_superuser) or getattr(actor, "is_superuser", False) or actor is SYSTEM,
+            _("Only a superuser changes a superuser's account."),
+        )
+    else:
+        require(not user.is_superuser or getattr(actor, "is_superuser", False), _("Only a superuser makes another."))
+    stored_profile = stored_for_update(profile, expected_version) if profile is not None and profile.pk else None
+    user.full_clean(exclude=["password"])
+    user.save()
+    if save_m2m is not None:
+        save_m2m()
+    if profile is not None:
+        profile.user = user
+        record_actor(profile, actor)
+        save_checked(profile, actor=actor, stored=stored_profile)
+    user_role_sync(user)
+    return user
 
 
 def find_county(name: str) -> County:

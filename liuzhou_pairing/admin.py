@@ -4,9 +4,12 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin as BaseImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -125,15 +128,13 @@ def changed_forms(formset) -> Iterator[tuple[Any, Any]]:
         yield form, form.instance
 
 
-class ServiceAdminMixin:
-    """Save through the app's services and show their refusals on the form.
+class ServiceErrorsMixin:
+    """Show the services' refusals on the admin's form.
 
     The services decide who may do what. When one refuses (NotAllowed, ValidationError — a stale edit too), the
-    whole save is rolled back and the page is shown again with the message, the user's input kept. The form
-    carries the version the page was opened on (`edit_version`)."""
+    whole save is rolled back and the page is shown again with the message, the user's input kept."""
 
     def get_form(self, request, obj=None, change=False, **kwargs):
-        kwargs.setdefault("form", versioned(self.form))
         form_class = super().get_form(request, obj, change=change, **kwargs)
 
         class ServiceForm(form_class):
@@ -147,12 +148,6 @@ class ServiceAdminMixin:
         ServiceForm.__name__ = form_class.__name__
         return ServiceForm
 
-    def get_fieldsets(self, request, obj=None):
-        fieldsets = [(name, dict(options)) for name, options in super().get_fieldsets(request, obj)]
-        if fieldsets and VERSION_FIELD not in fieldsets[0][1]["fields"]:
-            fieldsets[0][1]["fields"] = [*fieldsets[0][1]["fields"], VERSION_FIELD]
-        return fieldsets
-
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method != "POST":
             return super().changeform_view(request, object_id, form_url, extra_context)
@@ -165,8 +160,23 @@ class ServiceAdminMixin:
             return super().changeform_view(request, object_id, form_url, extra_context)
 
 
-class ScopedInlineMixin:
-    """Inlines follow the scope of their model as the parent admin does, and carry each row's version."""
+class ServiceAdminMixin(ServiceErrorsMixin):
+    """Save through the app's services, show their refusals on the form, and carry the version the page was
+    opened on (`edit_version`) so that the service refuses a stale edit."""
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        kwargs.setdefault("form", versioned(self.form))
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = [(name, dict(options)) for name, options in super().get_fieldsets(request, obj)]
+        if fieldsets and VERSION_FIELD not in fieldsets[0][1]["fields"]:
+            fieldsets[0][1]["fields"] = [*fieldsets[0][1]["fields"], VERSION_FIELD]
+        return fieldsets
+
+
+class VersionedInlineMixin:
+    """Inline rows carry the version each row was opened at, so that the service refuses a stale edit."""
 
     def get_formset(self, request, obj=None, **kwargs):
         kwargs.setdefault("form", versioned(self.form))
@@ -175,6 +185,10 @@ class ScopedInlineMixin:
     def get_fields(self, request, obj=None):
         fields = list(super().get_fields(request, obj))
         return fields if VERSION_FIELD in fields else [*fields, VERSION_FIELD]
+
+
+class ScopedInlineMixin(VersionedInlineMixin):
+    """Inlines follow the scope of their model as the parent admin does, and carry each row's version."""
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
@@ -205,6 +219,22 @@ class ImportExportModelAdmin(ServiceAdminMixin, ScopedAdminMixin, BaseImportExpo
 
     def has_import_permission(self, request):
         return super().has_import_permission(request) and scope_of(request.user).writes
+
+    def get_import_data_kwargs(self, **kwargs):
+        # Confirming re-reads the file against the records as they are now: a row refused then rolls back the
+        # whole file, as in the preview.
+        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
+
+    def process_result(self, result, request):
+        if not (result.has_errors() or result.has_validation_errors()):
+            return super().process_result(result, request)
+        for row in result.invalid_rows:
+            text = " ".join(str(m) for field_messages in row.error_dict.values() for m in field_messages)
+            messages.error(request, _("Row %(number)s: %(errors)s") % {"number": row.number, "errors": text})
+        for number, _errors in result.row_errors():
+            messages.error(request, _("Row %(number)s could not be imported.") % {"number": number})
+        messages.error(request, _("Nothing was imported: records changed since the preview. Import the file again."))
+        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
 
 
 class ScopedModelAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):

@@ -183,6 +183,8 @@ IMPORT_EXPORT_EXPORT_PERMISSION_CODE = "view"
 
 # Reverting to an old version from the history page would bypass the review of each change.
 SIMPLE_HISTORY_REVERT_DISABLED = True
+# Change reasons (R16, returning a plan, ending a pairing) are as long as the user writes them.
+SIMPLE_HISTORY_HISTORY_CHANGE_REASON_USE_TEXT_FIELD = True
 
 LOGGING = {
     "version": 1,

@@ -325,4 +325,4 @@ class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         return ["cycle", "county", "school", *(f for f in WORK_PLAN_FIELDS if f not in editable)]
 
     def save_model(self, request, obj, form, change):
-        work_plan_save(plan=obj, actor=request.user, reason=obj.return_reason, expected_version=expected_version(form))
+        work_plan_save(plan=obj, actor=request.user, expected_version=expected_version(form))

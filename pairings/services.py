@@ -375,8 +375,11 @@ def work_plan_save(*, plan: WorkPlan, actor: Any, reason: str = "", expected_ver
     changed = changed_fields(stored, plan, WORK_PLAN_FIELDS)
     if "status" in changed and plan.status in (WorkPlanStatus.ACCEPTED, WorkPlanStatus.RETURNED):
         require(reviewer, _("Only the city bureau accepts or returns work plans."))
-    if stored.status == WorkPlanStatus.RETURNED and plan.status == WorkPlanStatus.SUBMITTED and not plan.return_reason:
-        changed.discard("return_reason")  # a resubmission clears the reason it was returned for
+    if stored.status == WorkPlanStatus.RETURNED and plan.status == WorkPlanStatus.SUBMITTED:
+        plan.return_reason = ""  # a resubmission clears the reason it was returned for
+        changed.discard("return_reason")
+    if plan.status == WorkPlanStatus.RETURNED and "status" in changed:
+        reason = reason or plan.return_reason
     _require_fields(WorkPlan, changed - work_plan_editable_fields(actor))
     work_plan_transition_check(plan=stored, status=plan.status, has_arrangement_tables=plan.has_arrangement_tables)
     return save_checked(plan, actor=actor, stored=stored, reason=reason)

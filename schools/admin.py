@@ -5,7 +5,13 @@ from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from liuzhou_pairing.admin import ImportExportModelAdmin, ScopedModelAdmin, changed_forms, expected_version
+from liuzhou_pairing.admin import (
+    ImportExportModelAdmin,
+    ScopedModelAdmin,
+    VersionedInlineMixin,
+    changed_forms,
+    expected_version,
+)
 from liuzhou_pairing.scope import scope_of
 
 from .choices import Stage
@@ -33,14 +39,14 @@ class AreaSaveMixin:
     """Areas are reference data: every save goes through `area_save`, which leaves them to the city."""
 
     def save_model(self, request, obj, form, change):
-        area_save(area=obj, actor=request.user)
+        area_save(area=obj, actor=request.user, expected_version=expected_version(form))
 
     def save_formset(self, request, form, formset, change):
-        for _form, area in changed_forms(formset):
-            area_save(area=area, actor=request.user)
+        for area_form, area in changed_forms(formset):
+            area_save(area=area, actor=request.user, expected_version=expected_version(area_form))
 
 
-class ManagementAreaInline(admin.TabularInline):
+class ManagementAreaInline(VersionedInlineMixin, admin.TabularInline):
     model = ManagementArea
     extra = 0
     can_delete = False

@@ -26,7 +26,7 @@ from .choices import (
 from .validators import digits_validator, validate_phone, validate_school_code
 
 
-class County(models.Model):
+class County(Versioned):
     """A county-level unit (区/县/自治县) of the city, with the former names it was known by."""
 
     code = models.CharField(_("division code"), max_length=6, unique=True, validators=[digits_validator(6)])
@@ -66,7 +66,7 @@ class County(models.Model):
         return [n for n in dict.fromkeys(names) if n]
 
 
-class ManagementArea(models.Model):
+class ManagementArea(Versioned):
     """A management area (管理区), such as 柳东新区, counted under a county-level unit for pairing (R4, R11)."""
 
     name = models.CharField(_("name"), max_length=50, unique=True)
@@ -88,7 +88,7 @@ class ManagementArea(models.Model):
         return self.name
 
 
-class Township(models.Model):
+class Township(Versioned):
     """A township-level unit (街道/镇/乡) of a county-level unit."""
 
     code = models.CharField(_("division code"), max_length=9, unique=True, validators=[digits_validator(9)])
@@ -114,7 +114,7 @@ class Township(models.Model):
         return self.name
 
 
-class Village(models.Model):
+class Village(Versioned):
     """A village-level unit (村委会/社区) of a township."""
 
     code = models.CharField(_("division code"), max_length=12, unique=True, validators=[digits_validator(12)])

@@ -80,8 +80,11 @@ def _labels(names: set[str]) -> str:
     return "、".join(str(School._meta.get_field(n).verbose_name) for n in sorted(names))
 
 
-def _status_check(school: School, changed: set[str]) -> None:
-    """Apply the checks of closing and merging to any change of status, however it is made."""
+def _status_check(school: School, stored: School | None, changed: set[str]) -> None:
+    """Apply the checks of closing and merging to any change of status, however it is made: a closed or merged
+    school stays as it is (its record is history), and a school merges only into an active one."""
+    if stored is not None and not stored.is_active and changed & {"status", "status_date", "merged_into"}:
+        raise ValidationError({"status": _("This school is already closed or merged.")})
     if school.status == SchoolStatus.MERGED and changed & {"status", "merged_into"} and school.merged_into_id:
         if school.merged_into_id == school.pk:
             raise ValidationError({"merged_into": _("A school cannot merge into itself.")})
@@ -109,7 +112,7 @@ def school_save(*, school: School, actor: Any, expected_version: int | None = No
             _("A county bureau registers and changes only the schools of its own county; “%(school)s” would not be.")
             % {"school": school.name}
         )
-    _status_check(school, changed)
+    _status_check(school, stored, changed)
     return save_checked(school, actor=actor, stored=stored)
 
 
@@ -146,10 +149,13 @@ def school_close(
 
 
 @transaction.atomic
-def area_save(*, area: County | Township | Village | ManagementArea, actor: Any) -> Any:
+def area_save(
+    *, area: County | Township | Village | ManagementArea, actor: Any, expected_version: int | None = None
+) -> Any:
     """Save a county-level unit, township, village or management area: reference data, the city's alone."""
     require(scope_of(actor).city, _("Areas are reference data: only the city bureau changes them."))
-    return save_checked(area, actor=actor)
+    stored = stored_for_update(area, expected_version) if area.pk else None
+    return save_checked(area, actor=actor, stored=stored)
 
 
 # --- Reference data ---------------------------------------------------------------------------------------
@@ -176,8 +182,7 @@ def _sync(model: type, rows: list[dict[str, Any]], report: LoadReport, kind: str
         if changed:
             for name in changed:
                 setattr(obj, name, row[name])
-            obj.full_clean()
-            obj.save(update_fields=changed)
+            area_save(area=obj, actor=SYSTEM)
             updated += 1
     # Codes are unique in the source files; the database's unique constraints guard the bulk insert.
     model.objects.bulk_create(to_create, batch_size=500)
@@ -232,14 +237,11 @@ def areas_load(report: LoadReport | None = None) -> LoadReport:
         county = counties[r["county_code"]]
         area = ManagementArea.objects.filter(name=r["name"]).first()
         if area is None:
-            area = ManagementArea(name=r["name"], county=county)
-            area.full_clean()
-            area.save()
+            area_save(area=ManagementArea(name=r["name"], county=county), actor=SYSTEM)
             report.add("management_areas", created=1)
         elif area.county_id != county.pk:
             area.county = county
-            area.full_clean()
-            area.save()
+            area_save(area=area, actor=SYSTEM)
             report.add("management_areas", updated=1)
     return report
 

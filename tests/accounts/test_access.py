@@ -6,12 +6,13 @@ import datetime
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 
 from liuzhou_pairing.access import NotAllowed, StaleEdit, save_checked
 from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import PairingStatus, ProblemStatus, Tier, WorkPlanStatus
-from pairings.models import Cycle, DistrictPairing, Pairing, Problem
+from pairings.models import Agreement, Cycle, DistrictPairing, Pairing, Problem
 from pairings.services import (
     cycle_update,
     district_pairing_update,
@@ -293,29 +294,93 @@ def test_a_stale_edit_is_refused_by_the_service(land):
 # of the importing user's scope, for each model that imports.
 
 STALE_PAGES = {
-    "school": ("own_school", "contact_person", "张老师"),
-    "pairing": ("own_pairing", "recipient_contact", "李老师"),
-    "agreement": ("own_agreement", "plan", "一对一精准方案"),
-    "work plan": ("own_plan", "return_reason", "请补充安排表"),
-    "cycle": ("cycle", "name", "2016—2020年结对帮扶（修订）"),
-}
+    # model: (the land's object, {role: (field, new value)})
+    "school": (lambda land: land.own_school, {"city": ("contact_person", "张老师"), "county": ("address", "新址")}),
+    "pairing": (lambda land: land.own_pairing, {"city": ("recipient_contact", "李老师"),
+                                                "county": ("helper_contact", "王老师")}),
+    "agreement": (lambda land: land.own_agreement, {"city": ("plan", "一对一精准方案"), "county": ("plan", "方案")}),
+    "work plan": (lambda land: land.own_plan, {"city": ("return_reason", "请补充安排表"),
+                                               "county": ("has_arrangement_tables", "on")}),
+    "cycle": (lambda land: land.cycle, {"city": ("name", "2016—2020年结对帮扶（修订）")}),
+    "district pairing": (lambda land: DistrictPairing.objects.get(), {"city": ("recipient_county", None)}),
+    "county": (lambda land: land.own, {"city": ("short_name", "甲县（新）")}),
+    "user": (lambda land: land.users["school"], {"city": ("first_name", "小明")}),
+}  # fmt: skip
+STALE_CELLS = [(model, role) for model, (_obj, roles) in STALE_PAGES.items() for role in roles]
 
 
-@pytest.mark.parametrize("model", sorted(STALE_PAGES))
-def test_every_change_page_refuses_a_stale_edit(as_user, land, model):
-    attribute, field, value = STALE_PAGES[model]
-    obj = getattr(land, attribute)
-    client = as_user("city")
+@pytest.mark.parametrize(("model", "role"), STALE_CELLS, ids=[f"{m}-{r}" for m, r in STALE_CELLS])
+def test_every_change_page_refuses_a_stale_edit(as_user, land, model, role):
+    get_obj, roles = STALE_PAGES[model]
+    field, value = roles[role]
+    obj = get_obj(land)
+    client = as_user(role)
     url, data = change_page(client, obj)
-    type(obj).objects.filter(pk=obj.pk).update(version=obj.version + 1)  # someone else saved meanwhile
-    data[field] = value
-    if model == "cycle":
-        data["reason"] = "更名"
+    # Someone else saved meanwhile (an account's version is kept on its profile).
+    versioned = obj.profile if model == "user" else obj
+    type(versioned).objects.filter(pk=versioned.pk).update(version=versioned.version + 1)
+    data[field] = land.other.pk if value is None else value
+    data["reason"] = "调整"
+    before = type(obj).objects.filter(pk=obj.pk).values().get()
     response = client.post(url, data)
     assert response.status_code == 200
     assert STALE in response.content.decode()
-    obj.refresh_from_db()
-    assert getattr(obj, field) != value
+    assert type(obj).objects.filter(pk=obj.pk).values().get() == before
+
+
+def test_a_stale_agreement_row_on_the_pairing_page_is_refused(as_user, land):
+    client = as_user("county")
+    url, data = change_page(client, land.own_pairing)
+    Agreement.objects.filter(pk=land.own_agreement.pk).update(version=F("version") + 1)
+    data["agreement-0-plan"] = "新方案"
+    response = client.post(url, data)
+    assert STALE in response.content.decode()
+    assert Agreement.objects.get(pk=land.own_agreement.pk).plan == ""
+
+
+def test_a_stale_problem_row_on_the_agreement_page_is_refused(as_user, land):
+    problem = problem_save(
+        problem=Problem(agreement=land.own_agreement, problem="教研薄弱", countermeasure="联合教研",
+                        measure="teaching", responsible_side="both"),
+        actor=land.users["county"],
+    )  # fmt: skip
+    client = as_user("county")
+    url, data = change_page(client, land.own_agreement)
+    Problem.objects.filter(pk=problem.pk).update(version=F("version") + 1)
+    data["problems-0-countermeasure"] = "送教下乡"
+    response = client.post(url, data)
+    assert STALE in response.content.decode()
+    assert Problem.objects.get(pk=problem.pk).countermeasure == "联合教研"
+
+
+def test_a_stale_account_page_does_not_reactivate_an_account(as_user, land):
+    client = as_user("city")
+    target = land.users["school"]
+    url, first = change_page(client, target)
+    _url, second = change_page(client, target)
+    first.pop("is_active")  # deactivate
+    assert client.post(url, first).status_code == 302
+    second["first_name"] = "小明"
+    response = client.post(url, second)
+    assert STALE in response.content.decode()
+    target.refresh_from_db()
+    assert (target.is_active, target.first_name) == (False, "")
+
+
+def test_accounts_are_managed_by_the_city_and_superusers_by_superusers(land, django_user_model):
+    from accounts.services import account_save
+
+    target = land.users["school"]
+    target.first_name = "小明"
+    with pytest.raises(NotAllowed, match="账号由市教育局管理"):
+        account_save(user=target, profile=target.profile, actor=land.users["county"])
+    root = django_user_model.objects.create_superuser("root", "root@example.invalid", "x-Strong-Pass-2016")
+    root.first_name = "改"
+    with pytest.raises(NotAllowed, match="超级管理员"):
+        account_save(user=root, profile=None, actor=land.users["city"])
+    assert django_user_model.objects.get(pk=root.pk).first_name == ""
+    account_save(user=target, profile=target.profile, actor=land.users["city"])
+    assert django_user_model.objects.get(pk=target.pk).first_name == "小明"
 
 
 OUT_OF_SCOPE_ROWS = {
@@ -376,3 +441,57 @@ def test_only_the_city_creates_accounts(land):
         user_create(actor=land.users["county"], username="clerk2", role="county", county=land.own)
     user, _password = user_create(actor=land.users["city"], username="clerk2", role="county", county=land.own)
     assert user.profile.county == land.own
+
+
+def test_an_import_confirmed_after_a_row_became_invalid_writes_nothing(as_user, land):
+    """The confirm step re-reads the file against the records as they are then: one refused row rolls back all."""
+    client = as_user("county")
+    town_school = SchoolFactory(name="甲县实验小学", county=land.own, standing=Standing.HIGH_QUALITY)
+    rows = [
+        [land.cycle.name, "义务教育", "乡—村", "甲镇中心小学", "甲村小学", ""],
+        [land.cycle.name, "义务教育", "县—乡", town_school.name, "甲村小学", ""],
+    ]
+    response = post_import(client, "admin:pairings_pairing_import", PAIRING_HEADERS, rows)
+    assert not invalid_rows(response)
+    confirm = response.context["confirm_form"].initial
+    Pairing.objects.filter(pk=land.own_pairing.pk).update(is_city_fixed=True)  # the city fixes it meanwhile
+    response = client.post(reverse("admin:pairings_pairing_process_import"), confirm, follow=True)
+    page = response.content.decode()
+    assert "没有导入任何数据" in page
+    assert "第 1 行" in page
+    assert not Pairing.objects.filter(helper=town_school).exists()
+
+
+def test_a_closed_school_is_not_reopened_or_merged_through_the_admin(as_user, land):
+    school_close(school=land.own_school, actor=SYSTEM, on=datetime.date(2018, 7, 1))
+    client = as_user("county")
+    url, data = change_page(client, land.own_school)
+    for change in ({"status": "active", "status_date": ""}, {"status": "merged", "merged_into": land.own_central.pk}):
+        response = client.post(url, {**data, **change})
+        assert "该学校已撤销或合并" in response.content.decode()
+        land.own_school.refresh_from_db()
+        assert land.own_school.status == SchoolStatus.CLOSED
+
+
+def test_a_long_reason_is_kept_whole_in_the_history(land):
+    reason = "市政府调整对口帮扶关系，" * 15
+    assert len(reason) > 100
+    pair = DistrictPairing.objects.get()
+    district_pairing_update(pair=pair, actor=land.users["city"], reason=reason, recipient_county=land.other)
+    assert pair.history.first().history_change_reason == reason
+
+
+def test_a_resubmitted_work_plan_clears_the_reason_it_was_returned_for(as_user, land):
+    county, city = land.users["county"], land.users["city"]
+    plan = work_plan_submit(plan=land.own_plan, actor=county, submitted_on=datetime.date(2016, 9, 14),
+                            document=pdf(), has_arrangement_tables=True)  # fmt: skip
+    work_plan_review(plan=plan, actor=city, accept=False, reason="请补充安排表")
+    assert plan.history.first().history_change_reason == "请补充安排表"
+    client = as_user("county")
+    url, data = change_page(client, land.own_plan)
+    data["status"] = "submitted"
+    data["document"] = pdf("方案二.pdf")
+    assert client.post(url, data).status_code == 302
+    land.own_plan.refresh_from_db()
+    assert (land.own_plan.status, land.own_plan.return_reason) == (WorkPlanStatus.SUBMITTED, "")
+    assert land.own_plan.history.first().history_change_reason in (None, "")
