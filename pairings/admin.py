@@ -32,6 +32,7 @@ from .services import (
     CYCLE_FIELDS,
     DISTRICT_PAIRING_FIELDS,
     PAIRING_FIELDS,
+    PROBLEM_FIELDS,
     WORK_PLAN_FIELDS,
     agreement_editable_fields,
     agreement_save,
@@ -140,7 +141,7 @@ class AgreementInline(ScopedInlineMixin, admin.StackedInline):
     max_num = 1
     can_delete = False
     show_change_link = True
-    fields = ["signed_on", "helper_signatory", "recipient_signatory", "plan", "scan"]
+    fields = list(AGREEMENT_FIELDS)
 
 
 @admin.register(Pairing)
@@ -263,8 +264,7 @@ class ProblemInline(ScopedInlineMixin, admin.TabularInline):
     extra = 1
     # Problems are never deleted; one entered by mistake is withdrawn (status).
     can_delete = False
-    fields = ["problem", "countermeasure", "measure", "responsible_side", "target_academic_year", "target_term",
-              "status"]  # fmt: skip
+    fields = list(PROBLEM_FIELDS)
 
 
 @admin.register(Agreement)

@@ -39,3 +39,18 @@ def imported_apps(package: str) -> dict[str, set[str]]:
 def test_apps_depend_one_way(package):
     wrong = {module: apps - ALLOWED[package] for module, apps in imported_apps(package).items()}
     assert {module: apps for module, apps in wrong.items() if apps} == {}
+
+
+def test_admin_pages_show_the_fields_the_services_set():
+    """Each model's field list lives in its service; the admin's sections group exactly those fields."""
+    from django.contrib import admin
+    from django.contrib.admin.utils import flatten_fieldsets
+
+    from pairings.models import Pairing
+    from pairings.services import PAIRING_FIELDS
+    from schools.models import School
+    from schools.services import SCHOOL_FIELDS
+
+    for model, fields in ((School, SCHOOL_FIELDS), (Pairing, PAIRING_FIELDS)):
+        shown = set(flatten_fieldsets(admin.site._registry[model].fieldsets))
+        assert set(fields) <= shown, set(fields) - shown

@@ -495,3 +495,14 @@ def test_a_resubmitted_work_plan_clears_the_reason_it_was_returned_for(as_user, 
     land.own_plan.refresh_from_db()
     assert (land.own_plan.status, land.own_plan.return_reason) == (WorkPlanStatus.SUBMITTED, "")
     assert land.own_plan.history.first().history_change_reason in (None, "")
+
+
+def test_a_county_re_imports_the_rows_it_sees_but_does_not_arrange_when_unchanged(as_user, land):
+    client = as_user("county")
+    row = [land.cycle.name, "义务教育", "市—县", land.urban.name, land.own_central.name, "丙区教育局"]
+    response = post_import(client, "admin:pairings_pairing_import", PAIRING_HEADERS, [row])
+    assert not invalid_rows(response)
+    row[-1] = "甲县教育局"  # but changing it is refused
+    errors = invalid_rows(post_import(client, "admin:pairings_pairing_import", PAIRING_HEADERS, [row]))
+    assert list(errors) == [1]
+    assert Pairing.objects.get(pk=land.cross_pairing.pk).arranged_by_county == land.district
