@@ -5,6 +5,7 @@ from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
+from accounts.models import Profile
 from liuzhou_pairing.actors import SYSTEM
 
 pytestmark = pytest.mark.django_db
@@ -142,3 +143,25 @@ def test_accounts_made_with_create_user_are_not_demo_accounts(client, db):
     user, password = user_create(actor=SYSTEM, username="city", role="city")
     assert not user.profile.is_demo
     assert log_in(client, "city", password).status_code == 302
+
+
+def test_setup_demo_leaves_a_real_account_with_a_demo_name_alone(
+    db, settings, tmp_path, monkeypatch, django_user_model
+):
+    import io
+
+    from django.core.management import call_command
+
+    real_admin = django_user_model.objects.create_superuser("admin", "admin@example.invalid", PASSWORD)
+    real_city = django_user_model.objects.create_user("city", password=PASSWORD)
+    settings.DEBUG = True
+    settings.BASE_DIR = tmp_path
+    monkeypatch.setattr("accounts.management.commands.setup_demo.Command.ensure_demo_data", lambda self: None)
+    err = io.StringIO()
+    call_command("setup_demo", stdout=io.StringIO(), stderr=err)
+    assert "'admin'" in err.getvalue() and "'city'" in err.getvalue()
+    for user in (real_admin, real_city):
+        user.refresh_from_db()
+        assert user.check_password(PASSWORD)
+        assert not Profile.objects.filter(user=user, is_demo=True).exists()
+    assert Profile.objects.filter(user__username="rongshui", is_demo=True).exists()

@@ -68,17 +68,28 @@ class Command(BaseCommand):
         if path.exists() and marked.count() == len(wanted):
             return path.read_text(encoding="utf-8").splitlines()
         lines = []
-        password = secrets.token_urlsafe(12)
-        user, _ = user_model.objects.get_or_create(username="admin", defaults={"email": "admin@example.invalid"})
-        user.is_staff = user.is_superuser = True
-        user.set_password(password)
-        user.save()
-        Profile.objects.update_or_create(
-            user=user, defaults={"role": Role.CITY, "county": None, "school": None, "is_demo": True}
+        # A real account that happens to have a demo account's name is never taken over or removed.
+        real = set(
+            user_model.objects.filter(username__in=wanted)
+            .exclude(profile__is_demo=True)
+            .values_list("username", flat=True)
         )
-        user_role_sync(user)
-        lines.append(f"{'superuser':<22} username: admin{'':<16} password: {password}")
+        for username in sorted(real):
+            self.stderr.write(f"A real account named {username!r} exists; setup_demo leaves it alone.")
+        if "admin" not in real:
+            password = secrets.token_urlsafe(12)
+            user, _ = user_model.objects.get_or_create(username="admin", defaults={"email": "admin@example.invalid"})
+            user.is_staff = user.is_superuser = True
+            user.set_password(password)
+            user.save()
+            Profile.objects.update_or_create(
+                user=user, defaults={"role": Role.CITY, "county": None, "school": None, "is_demo": True}
+            )
+            user_role_sync(user)
+            lines.append(f"{'superuser':<22} username: admin{'':<16} password: {password}")
         for username, role, county, school, label in DEMO_ACCOUNTS:
+            if username in real:
+                continue
             user_model.objects.filter(username=username).delete()
             school_obj = None
             if school:
