@@ -1,7 +1,9 @@
 """Admin for cycles, district pairings, pairings (with their agreement), agreements (with their problems)
 and work plans. Every save goes through `pairings.services`."""
 
+from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -264,6 +266,8 @@ class ProblemInline(ScopedInlineMixin, admin.TabularInline):
     extra = 1
     # Problems are never deleted; one entered by mistake is withdrawn (status).
     can_delete = False
+    # Seven columns fit a 1366-pixel screen with modest text boxes.
+    formfield_overrides = {models.TextField: {"widget": forms.Textarea(attrs={"rows": 3, "cols": 28})}}
     fields = list(PROBLEM_FIELDS)
 
 

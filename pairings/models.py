@@ -201,7 +201,7 @@ class Pairing(Versioned):
         blank=True,
     )
     is_city_fixed = models.BooleanField(
-        _("fixed by the city"), default=False, help_text=_("Changed only by the city bureau, with a reason (R16).")
+        _("fixed by the city"), default=False, help_text=_("Changed only by the city bureau, with a reason.")
     )
     lead_school = models.ForeignKey(
         School,
@@ -299,7 +299,9 @@ class Agreement(Versioned):
     signed_on = models.DateField(_("signed on"), null=True, blank=True)
     helper_signatory = models.CharField(_("helper signatory"), max_length=50, blank=True)
     recipient_signatory = models.CharField(_("recipient signatory"), max_length=50, blank=True)
-    plan = models.TextField(_("the pair's plan"), blank=True, help_text=_("一对帮扶一精准方案 (R26)."))
+    plan = models.TextField(
+        _("the pair's plan"), blank=True, help_text=_("One pair, one precise plan (一对帮扶一精准方案).")
+    )
     scan = models.FileField(
         _("signed scan"),
         upload_to=agreement_scan_path,
