@@ -212,15 +212,17 @@ def test_a_cycles_deadlines_change_only_by_the_city_with_a_reason(as_user, land)
     assert cycle.history.first().history_change_reason == "市局通知延期报送"
 
 
+def add_problem(land) -> Problem:
+    problem = Problem(agreement=land.own_agreement, problem="教研薄弱", countermeasure="联合教研",
+                      measure="teaching", responsible_side="both")  # fmt: skip
+    return problem_save(problem=problem, actor=land.users["county"])
+
+
 # 7. Problem rows could be deleted from the agreement page; they are withdrawn instead.
 
 
 def test_problems_are_withdrawn_never_deleted(as_user, land):
-    problem = problem_save(
-        problem=Problem(agreement=land.own_agreement, problem="教研薄弱", countermeasure="联合教研",
-                        measure="teaching", responsible_side="both"),
-        actor=land.users["county"],
-    )  # fmt: skip
+    problem = add_problem(land)
     client = as_user("county")
     url, data = change_page(client, land.own_agreement)
     data["problems-0-DELETE"] = "on"
@@ -339,11 +341,7 @@ def test_a_stale_agreement_row_on_the_pairing_page_is_refused(as_user, land):
 
 
 def test_a_stale_problem_row_on_the_agreement_page_is_refused(as_user, land):
-    problem = problem_save(
-        problem=Problem(agreement=land.own_agreement, problem="教研薄弱", countermeasure="联合教研",
-                        measure="teaching", responsible_side="both"),
-        actor=land.users["county"],
-    )  # fmt: skip
+    problem = add_problem(land)
     client = as_user("county")
     url, data = change_page(client, land.own_agreement)
     Problem.objects.filter(pk=problem.pk).update(version=F("version") + 1)
