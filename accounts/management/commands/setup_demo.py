@@ -4,6 +4,7 @@ Every account made here is marked as a demo account (`Profile.is_demo`, the supe
 they cannot log in (accounts.backends).
 """
 
+import re
 import secrets
 
 from django.conf import settings
@@ -57,6 +58,13 @@ class Command(BaseCommand):
         path.parent.mkdir(exist_ok=True)
         return path
 
+    @staticmethod
+    def printed_passwords(path) -> dict[str, str]:
+        """Return the passwords an earlier run printed, by username."""
+        if not path.exists():
+            return {}
+        return dict(re.findall(r"username: (\S+)\s+password: (\S+)", path.read_text(encoding="utf-8")))
+
     def ensure_accounts(self) -> list[str]:
         """Create the demo superuser and one account per role once; passwords are random and kept in var/
         (git-ignored) so that later runs print them again."""
@@ -68,12 +76,14 @@ class Command(BaseCommand):
         if path.exists() and marked.count() == len(wanted):
             return path.read_text(encoding="utf-8").splitlines()
         lines = []
-        # A real account that happens to have a demo account's name is never taken over or removed.
-        real = set(
-            user_model.objects.filter(username__in=wanted)
-            .exclude(profile__is_demo=True)
-            .values_list("username", flat=True)
-        )
+        # A real account that happens to have a demo account's name is never taken over or removed. An account
+        # of an earlier run, made before demo accounts were marked, still has the password printed for it.
+        printed = self.printed_passwords(path)
+        real = {
+            user.username
+            for user in user_model.objects.filter(username__in=wanted).exclude(profile__is_demo=True)
+            if not (user.username in printed and user.check_password(printed[user.username]))
+        }
         for username in sorted(real):
             self.stderr.write(f"A real account named {username!r} exists; setup_demo leaves it alone.")
         if "admin" not in real:
