@@ -56,3 +56,27 @@ def test_a_wrong_password_is_refused_in_chinese(page, live_server):
     user_create(actor=SYSTEM, username="clerk", role="city", password=PASSWORD)
     login(page, live_server, "clerk", "wrong-password")
     assert "请输入一个正确的" in page.locator(".errornote").inner_text()
+
+
+def test_two_clerks_on_one_pairing_the_second_is_told_to_reload(browser, live_server):
+    """Two tabs open the same pairing; the first saves; the second is refused in Chinese and nothing is lost."""
+    cycle = CycleFactory()
+    county = CountyFactory(name="甲县")
+    pairing = pair_in(county, "甲", cycle)
+    user_create(actor=SYSTEM, username="clerk", role="county", county=county, password=PASSWORD)
+    context = browser.new_context(locale="zh-CN", viewport={"width": 1366, "height": 768})
+    first, second = context.new_page(), context.new_page()
+    login(first, live_server, "clerk", PASSWORD)
+    url = f"{live_server.url}/admin/pairings/pairing/{pairing.pk}/change/"
+    first.goto(url)
+    second.goto(url)
+    first.fill("#id_helper_contact", "王老师")
+    first.click("input[name=_save]")
+    first.wait_for_url("**/admin/pairings/pairing/")
+    second.fill("#id_recipient_contact", "李老师")
+    second.click("input[name=_save]")
+    assert "此记录已被他人修改，请刷新后重试。" in second.locator("#content-main").inner_text()
+    assert second.locator("#id_recipient_contact").input_value() == "李老师"  # the input is kept
+    pairing.refresh_from_db()
+    assert (pairing.helper_contact, pairing.recipient_contact) == ("王老师", "")
+    context.close()
