@@ -104,12 +104,23 @@ def _already_paired(d: Draft) -> dict | None:
     return _names(d) if live.exists() else None
 
 
+def _city_county_within_a_county(d: Draft) -> dict | None:
+    # R7: a 市—县 pair inside one county-level unit is an urban district's own (市区学校 → its central schools);
+    # inside a county it is a 县—乡 pair (R9).
+    if d.stage != Stage.COMPULSORY or d.tier != Tier.CITY_COUNTY:
+        return None
+    county = d.helper.county
+    if county is None or d.helper.county_id != d.recipient.county_id or county.is_urban_district:
+        return None
+    return {**_names(d), "county": county.name}
+
+
 def _compulsory_city_county_scope(d: Draft) -> dict | None:
     if d.stage != Stage.COMPULSORY or d.tier != Tier.CITY_COUNTY:
         return None
     helper_county, recipient_county = d.helper.county_id, d.recipient.county_id
     if helper_county and recipient_county:
-        if helper_county == recipient_county:  # R7: within the helper's own district
+        if helper_county == recipient_county:  # R7, or refused by _city_county_within_a_county
             return None
         if DistrictPairing.objects.filter(
             cycle=d.cycle, helper_county_id=helper_county, recipient_county_id=recipient_county
@@ -120,6 +131,37 @@ def _compulsory_city_county_scope(d: Draft) -> dict | None:
         "county": d.recipient.county.name if d.recipient.county_id else "—",
         "helper_county": d.helper.county.name if d.helper.county_id else "—",
     }
+
+
+def _county_township_across_counties(d: Draft) -> dict | None:
+    if d.tier != Tier.COUNTY_TOWNSHIP or d.helper.county_id == d.recipient.county_id:
+        return None
+    return _names(d)
+
+
+def _county_township_recipient_kind(d: Draft) -> dict | None:
+    # R9: township central schools, rural primary schools and teaching points; R5: township central kindergartens.
+    if d.tier != Tier.COUNTY_TOWNSHIP:
+        return None
+    r = d.recipient
+    if d.stage == Stage.PRESCHOOL:
+        fits = r.is_central and r.school_type == SchoolType.KINDERGARTEN
+    else:
+        rural = r.location in (Location.TOWNSHIP, Location.VILLAGE)
+        fits = (
+            r.is_central
+            or r.school_type == SchoolType.TEACHING_POINT
+            or (rural and r.school_type in (SchoolType.PRIMARY, SchoolType.NINE_YEAR))
+        )
+    return None if fits else _names(d)
+
+
+def _township_village_recipient_kind(d: Draft) -> dict | None:
+    # R6, R10: the recipient is a village school, kindergarten or teaching point of the helper's township.
+    if d.tier != Tier.TOWNSHIP_VILLAGE:
+        return None
+    r = d.recipient
+    return None if r.location == Location.VILLAGE or r.school_type == SchoolType.TEACHING_POINT else _names(d)
 
 
 def _across_townships(d: Draft) -> dict | None:
@@ -198,15 +240,34 @@ RULES: list[Rule] = [
         _already_paired,
     ),
     Rule(
+        "city_county_within_a_county",
+        "R7, R9",
+        "refuse",
+        "tier",
+        _(
+            "Two schools of %(county)s pair at the county–township tier: a city–county pair inside one county-level "
+            "unit is for the urban districts only."
+        ),
+        _city_county_within_a_county,
+    ),
+    Rule(
         "compulsory_city_county_scope",
         "R7, R8, R11",
         "refuse",
         "recipient",
         _(
-            "A compulsory city–county recipient must be in the helper's own district (R7) or in the county paired "
-            "with it (R8, R11); “%(recipient)s” is in %(county)s, the helper in %(helper_county)s."
+            "A compulsory city–county recipient must be in the helper's own district or in the county paired "
+            "with it; “%(recipient)s” is in %(county)s, the helper in %(helper_county)s."
         ),
         _compulsory_city_county_scope,
+    ),
+    Rule(
+        "county_township_across_counties",
+        "R9",
+        "refuse",
+        "recipient",
+        _("A county–township pairing stays within one county; “%(helper)s” and “%(recipient)s” are not."),
+        _county_township_across_counties,
     ),
     Rule(
         "across_townships",
@@ -249,6 +310,28 @@ RULES: list[Rule] = [
         _village_village_pair,
     ),
     Rule(
+        "county_township_recipient_kind",
+        "R5, R9",
+        "warn",
+        None,
+        _(
+            "A county–township recipient should be a township central school or kindergarten, a rural primary school "
+            "or a teaching point; “%(recipient)s” is not."
+        ),
+        _county_township_recipient_kind,
+    ),
+    Rule(
+        "township_village_recipient_kind",
+        "R6, R10",
+        "warn",
+        None,
+        _(
+            "A township–village recipient should be a village school, kindergarten or teaching point; "
+            "“%(recipient)s” is not."
+        ),
+        _township_village_recipient_kind,
+    ),
+    Rule(
         "private_kindergarten_helper_not_high_quality",
         "R5",
         "warn",
@@ -265,11 +348,11 @@ BLOCKING = {"same_school", "stage_not_served", "stage_tier_not_allowed"}
 
 def evaluate(draft: Draft) -> list[str]:
     """Apply every rule to `draft`: raise ValidationError listing each refusal, or return the warning codes."""
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[ValidationError]] = {}
     for rule in (r for r in RULES if r.severity == "refuse"):
         message = rule.apply(draft)
         if message:
-            errors.setdefault(rule.field or "__all__", []).append(message)
+            errors.setdefault(rule.field or "__all__", []).append(ValidationError(message, code=rule.code))
             if rule.code in BLOCKING:
                 break
     if errors:
@@ -297,4 +380,6 @@ WARNING_SUMMARIES = {
     "county_township_helper_location": _("county–township helper not in a county town or urban district"),
     "village_village_pair": _("village–village pair: helper is not the administering central school"),
     "private_kindergarten_helper_not_high_quality": _("private kindergarten helper not rated high-quality"),
+    "county_township_recipient_kind": _("county–township recipient not a township central or rural school"),
+    "township_village_recipient_kind": _("township–village recipient not a village school or teaching point"),
 }

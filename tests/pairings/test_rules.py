@@ -24,9 +24,23 @@ def refused(world, *args, **kwargs) -> str:
     return " ".join(exc.value.messages)
 
 
+def refused_codes(world, *args, **kwargs) -> set[str]:
+    with pytest.raises(ValidationError) as exc:
+        world.pair(*args, **kwargs)
+    return {error.code for errors in exc.value.error_dict.values() for error in errors}
+
+
 def test_every_rule_has_a_unique_code_and_a_requirement():
     assert len(RULES_BY_CODE) == len(RULES)
     assert all(rule.requirements.startswith("R") for rule in RULES)
+
+
+def test_messages_carry_no_requirement_ids():
+    """Users read the plan's rules in plain words; each rule keeps its requirement in its own field."""
+    import re
+
+    for rule in RULES:
+        assert not re.search(r"R\d", str(rule.message)), rule.code
 
 
 def test_r2_a_school_cannot_help_itself(world):
@@ -95,15 +109,18 @@ def test_r8_r11_compulsory_city_county_into_the_paired_county_is_allowed(world):
 def test_r7_r8_r11_compulsory_city_county_elsewhere_is_refused(world):
     recipient = world.central("别县中心小学", township=None, county=world.other_county)
     recipient.township = None
-    message = refused(world, world.urban(), world.school("别县小学", county=world.other_county))
-    assert "须在帮扶学校所在城区（R7）或其对口帮扶县（R8、R11）" in message
+    helper = world.urban()
+    message = refused(world, helper, world.school("别县小学", county=world.other_county))
     assert "“别县小学”位于别的县" in message
+    assert refused_codes(world, helper, world.school("别县二小", county=world.other_county)) == {
+        "compulsory_city_county_scope"
+    }
 
 
 def test_r11_the_district_pairing_works_only_one_way(world):
     helper = world.school("县城小学", standing=Standing.HIGH_QUALITY)
     recipient = world.central("城区镇中心小学", township=world.district_town)
-    assert "对口帮扶县" in refused(world, helper, recipient)
+    assert refused_codes(world, helper, recipient) == {"compulsory_city_county_scope"}
 
 
 def test_r6_r10_township_village_stays_within_one_township(world):
@@ -187,3 +204,47 @@ def test_r16_city_fixed_pairings_skip_the_standing_warnings(world):
     recipient = world.school("县高中", SchoolType.SENIOR_HIGH, standing=Standing.ORDINARY)
     pairing = world.pair(helper, recipient, Stage.HIGH_SCHOOL, Tier.CITY_COUNTY, is_city_fixed=True)
     assert pairing.warnings == []
+
+
+def test_r7_compulsory_city_county_inside_a_county_is_refused(world):
+    helper = world.school("县城实验小学", standing=Standing.HIGH_QUALITY)
+    assert refused_codes(world, helper, world.central()) == {"city_county_within_a_county"}
+    assert "测试县的两所学校应建立“县—乡”级结对" in refused(
+        world, helper, world.central("乙镇中心小学", township=world.other_town)
+    )
+
+
+def test_r9_county_township_across_counties_is_refused(world):
+    helper = world.school("县城实验小学", standing=Standing.HIGH_QUALITY)
+    recipient = world.school("别县中心小学", county=world.other_county, is_central=False, location=Location.TOWNSHIP)
+    assert refused_codes(world, helper, recipient, Stage.COMPULSORY, Tier.COUNTY_TOWNSHIP) == {
+        "county_township_across_counties"
+    }
+
+
+def test_r9_county_township_recipient_of_another_kind_warns(world):
+    helper = world.school("县城实验小学", standing=Standing.HIGH_QUALITY)
+    recipient = world.school("县城第二小学", standing=Standing.WEAK, location=Location.COUNTY_TOWN)
+    pairing = world.pair(helper, recipient, Stage.COMPULSORY, Tier.COUNTY_TOWNSHIP)
+    assert pairing.warnings == ["county_township_recipient_kind"]
+
+
+def test_r9_a_rural_primary_school_or_teaching_point_is_a_county_township_recipient(world):
+    helper = world.school("县城实验小学", standing=Standing.HIGH_QUALITY)
+    for recipient in (world.village_school(), world.village_school("甲村教学点", SchoolType.TEACHING_POINT)):
+        assert world.pair(helper, recipient, Stage.COMPULSORY, Tier.COUNTY_TOWNSHIP).warnings == []
+
+
+def test_r5_the_preschool_county_township_recipient_is_a_central_kindergarten(world):
+    helper = world.school("县城幼儿园", SchoolType.KINDERGARTEN, standing=Standing.HIGH_QUALITY)
+    central = world.central("甲镇中心幼儿园", SchoolType.KINDERGARTEN)
+    assert world.pair(helper, central, Stage.PRESCHOOL, Tier.COUNTY_TOWNSHIP).warnings == []
+    other = world.school("甲镇民办幼儿园", SchoolType.KINDERGARTEN, township=world.town, standing=Standing.WEAK)
+    pairing = world.pair(helper, other, Stage.PRESCHOOL, Tier.COUNTY_TOWNSHIP)
+    assert pairing.warnings == ["county_township_recipient_kind"]
+
+
+def test_r6_r10_township_village_recipient_of_another_kind_warns(world):
+    recipient = world.school("甲镇第二小学", township=world.town, standing=Standing.WEAK)
+    pairing = world.pair(world.central(), recipient, Stage.COMPULSORY, Tier.TOWNSHIP_VILLAGE)
+    assert pairing.warnings == ["township_village_recipient_kind"]
