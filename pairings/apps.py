@@ -11,13 +11,16 @@ class PairingsConfig(AppConfig):
     def ready(self) -> None:
         from liuzhou_pairing.admin import register_autocomplete_choices
         from liuzhou_pairing.steps import register_demo_step, register_load_step
+        from schools.services import register_school_change_check
 
         from .demo import demo_pairings_clear, demo_pairings_generate
         from .liuzhou import liuzhou_arrangements_load
         from .selectors import pairable_schools
+        from .services import pairings_follow_school
 
         register_load_step(30, liuzhou_arrangements_load)
         register_demo_step(20, demo_pairings_generate, clear=demo_pairings_clear)
+        register_school_change_check(pairings_follow_school)
 
         # Choosing the two schools of a pairing, a county bureau may name schools of the county it is paired
         # with (R8, R11, R12), which it does not otherwise see.

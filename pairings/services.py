@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from liuzhou_pairing.access import changed_fields, require, require_may_change, save_checked, stored_for_update
 from liuzhou_pairing.actors import SYSTEM
+from liuzhou_pairing.history import record_actor
 from liuzhou_pairing.loading import LoadReport
 from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
@@ -226,6 +227,57 @@ def pairing_end(
         ended_on=on,
         end_reason=reason,
     )
+
+
+# Fields of a school the pairing rules look at: a change to one re-checks the school's live pairings.
+SCHOOL_FIELDS_IN_RULES = {"school_type", "ownership", "location", "is_central", "standing", "county", "township",
+                          "village", "status", "merged_into"}  # fmt: skip
+
+
+@transaction.atomic
+def pairings_follow_school(*, school: School, actor: Any, changed: set[str]) -> None:
+    """Keep a school's live pairings true to the rules when the school changes (registered with the schools app).
+
+    A school that closes or merges ends its live pairings with that reason (a city-fixed one only by the city).
+    Any other change re-applies the rules to each live pairing: one the change would make refused is named and
+    the change refused; the warnings of the others are evaluated anew, so that none goes stale."""
+    if not changed & SCHOOL_FIELDS_IN_RULES:
+        return
+    live = list(
+        Pairing.objects.live()
+        .filter(Q(helper=school) | Q(recipient=school))
+        .select_related("helper__county", "recipient__county", "cycle")
+    )
+    if not school.is_active:
+        reason = _("%(school)s closed or merged on %(date)s.") % {"school": school.name, "date": school.status_date}
+        for pairing in live:
+            if pairing.is_city_fixed:
+                require(
+                    can_change_city_fixed(actor),
+                    _("“%(pairing)s” is a city-fixed pairing: only the city bureau closes or merges its schools.")
+                    % {"pairing": pairing},
+                )
+            pairing.status, pairing.ended_on, pairing.end_reason = PairingStatus.ENDED, school.status_date, reason
+            # Ending follows from the school's change, which the actor may make; the pairing keeps its history.
+            pairing.full_clean()
+            pairing.version += 1
+            record_actor(pairing, actor, reason)
+            pairing.save()
+        return
+    broken = []
+    for pairing in live:
+        try:
+            warnings = evaluate(Draft.of(pairing))
+        except ValidationError as exc:
+            broken.append(f"{pairing}（{'；'.join(exc.messages)}）")
+            continue
+        if warnings != pairing.warnings:
+            Pairing.objects.filter(pk=pairing.pk).update(warnings=warnings)
+    if broken:
+        raise ValidationError(
+            _("This change would break these pairings: %(pairings)s. End or change them first.")
+            % {"pairings": "、".join(broken)}
+        )
 
 
 # --- Agreements (R26) -------------------------------------------------------------------------------------

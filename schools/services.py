@@ -2,6 +2,7 @@
 
 import csv
 import datetime
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,17 @@ SCHOOL_CONTACT_FIELDS = {"contact_person", "contact_phone"}
 DEMO_FIELD = "is_demo"
 
 
+# Checks that apps above this one run when a school changes (pairings re-check theirs), registered in their
+# AppConfig.ready(): called as check(school=, actor=, changed=, on=) inside the school's transaction, after it
+# is saved; one that raises rolls the change back.
+SCHOOL_CHANGE_CHECKS: list[Callable[..., None]] = []
+
+
+def register_school_change_check(check: Callable[..., None]) -> None:
+    if check not in SCHOOL_CHANGE_CHECKS:
+        SCHOOL_CHANGE_CHECKS.append(check)
+
+
 def _check_fields(fields: dict[str, Any]) -> None:
     unknown = set(fields) - {*SCHOOL_FIELDS, DEMO_FIELD}
     if unknown:
@@ -113,7 +125,11 @@ def school_save(*, school: School, actor: Any, expected_version: int | None = No
             % {"school": school.name}
         )
     _status_check(school, stored, changed)
-    return save_checked(school, actor=actor, stored=stored)
+    save_checked(school, actor=actor, stored=stored)
+    if stored is not None and changed:
+        for check in SCHOOL_CHANGE_CHECKS:
+            check(school=school, actor=actor, changed=changed)
+    return school
 
 
 def school_create(*, actor: Any, **fields: Any) -> School:

@@ -11,7 +11,7 @@ from django.urls import reverse
 
 from liuzhou_pairing.access import NotAllowed, StaleEdit, save_checked
 from liuzhou_pairing.actors import SYSTEM
-from pairings.choices import PairingStatus, ProblemStatus, Tier, WorkPlanStatus
+from pairings.choices import ProblemStatus, Tier, WorkPlanStatus
 from pairings.models import Agreement, Cycle, DistrictPairing, Pairing, Problem
 from pairings.services import (
     cycle_update,
@@ -405,15 +405,6 @@ def test_every_import_refuses_a_row_moving_an_object_out_of_scope(as_user, land,
     assert list(invalid_rows(response)) == [1]
     assert School.objects.filter(name="甲县实验中学", county=land.other).count() == 0
     assert Pairing.objects.filter(arranged_by_county=land.other, helper=land.own_central).count() == 0
-
-
-def test_an_ended_pairing_of_a_closed_school_can_still_end(land):
-    """Ending is not judged by the pairing rules: a pairing whose school closed must be able to end."""
-    school_close(school=land.own_school, actor=SYSTEM, on=datetime.date(2018, 7, 1))
-    pairing = Pairing.objects.get(pk=land.own_pairing.pk)
-    pairing_update(pairing=pairing, actor=land.users["county"], status=PairingStatus.ENDED,
-                   ended_on=datetime.date(2018, 7, 1), end_reason="受援学校撤并")  # fmt: skip
-    assert Pairing.objects.get(pk=pairing.pk).status == PairingStatus.ENDED
 
 
 @pytest.mark.parametrize("role", ["inspector", "county", "city"])
