@@ -24,7 +24,7 @@ from liuzhou_pairing.scope import scope_of
 from schools.models import County
 
 from .forms import CycleAdminForm, DistrictPairingAdminForm, PairingAdminForm
-from .models import Agreement, Cycle, DistrictPairing, Pairing, Problem, WorkPlan
+from .models import Agreement, Cycle, DistrictPairing, Pairing, Problem, Semester, WorkPlan
 from .resources import PairingResource
 from .rules import warning_messages
 from .selectors import pairable_schools
@@ -47,6 +47,7 @@ from .services import (
     pairing_editable_fields,
     pairing_update,
     problem_save,
+    semester_update,
     work_plan_editable_fields,
     work_plan_save,
 )
@@ -109,6 +110,32 @@ class CycleAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             cycle_update(cycle=obj, actor=request.user, reason=reason, expected_version=expected_version(form))
         else:
             adopt(obj, cycle_create(actor=request.user, reason=reason, **{f: getattr(obj, f) for f in CYCLE_FIELDS}))
+
+
+@admin.register(Semester)
+class SemesterAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """Semesters are made with their cycle; the city bureau adjusts their dates."""
+
+    fields = ["cycle", "academic_year", "term", "starts_on", "ends_on", "entry_closes_on"]
+    readonly_fields = ["cycle", "academic_year", "term"]
+    list_display = ["label", "token", "starts_on", "ends_on", "entry_closes_on", "cycle"]
+    list_filter = ["cycle"]
+    list_select_related = ["cycle"]
+
+    @admin.display(description=_("semester"), ordering="starts_on")
+    def label(self, obj: Semester) -> str:
+        return obj.label
+
+    @admin.display(description=_("short form"))
+    def token(self, obj: Semester) -> str:
+        return obj.token
+
+    def has_add_permission(self, request):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        fields = {f: getattr(obj, f) for f in ("starts_on", "ends_on", "entry_closes_on")}
+        semester_update(semester=obj, actor=request.user, expected_version=expected_version(form), **fields)
 
 
 @admin.register(DistrictPairing)
@@ -176,7 +203,7 @@ class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     autocomplete_fields = ["helper", "recipient", "lead_school", "arranged_by_county"]
     readonly_fields = ["warning_list", "created_at", "problem_list"]
     fieldsets = [
-        (None, {"fields": ["cycle", "stage", "tier", "helper", "recipient", "lead_school"]}),
+        (None, {"fields": ["cycle", "stage", "tier", "helper", "recipient", "starts_on", "lead_school"]}),
         (
             _("Arrangement"),
             {

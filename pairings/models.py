@@ -5,6 +5,7 @@ import datetime
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -33,6 +34,14 @@ TERM_NAMES = {Term.FIRST: "第一学期", Term.SECOND: "第二学期"}
 def semester_label(academic_year: int, term: int) -> str:
     """Return the official label of a semester: 2016—2017学年第一学期."""
     return f"{academic_year}—{academic_year + 1}学年{TERM_NAMES[term]}"
+
+
+def semester_default_dates(academic_year: int, term: int) -> tuple[datetime.date, datetime.date]:
+    """Return the default first and last day of a semester: 1 September to the end of February, or 1 March to
+    31 August."""
+    if term == Term.FIRST:
+        return datetime.date(academic_year, 9, 1), datetime.date(academic_year + 1, 3, 1) - datetime.timedelta(days=1)
+    return datetime.date(academic_year + 1, 3, 1), datetime.date(academic_year + 1, 8, 31)
 
 
 class Cycle(Versioned):
@@ -82,6 +91,12 @@ class Cycle(Versioned):
     def last_semester_label(self) -> str:
         return semester_label(self.last_academic_year, self.last_term)
 
+    @cached_property
+    def first_day(self) -> datetime.date:
+        """Return the day the cycle starts: the start of its first semester row, or the default date of it."""
+        first = self.semester_rows.order_by("starts_on").first() if self.pk else None
+        return first.starts_on if first else semester_default_dates(self.first_academic_year, self.first_term)[0]
+
     def semesters(self) -> list[tuple[int, int]]:
         """Return every (academic year, term) of the cycle, in order."""
         result, year, term = [], self.first_academic_year, self.first_term
@@ -89,6 +104,67 @@ class Cycle(Versioned):
             result.append((year, term))
             year, term = (year, Term.SECOND) if term == Term.FIRST else (year + 1, Term.FIRST)
         return result
+
+
+class SemesterQuerySet(ReferenceQuerySet):
+    def started(self, today: datetime.date) -> "SemesterQuerySet":
+        return self.filter(starts_on__lte=today)
+
+
+class Semester(Versioned):
+    """One semester of a cycle (学期), with its dates: activities, norms and inspections are counted by it.
+
+    Created by the cycle's service for every semester of the cycle; the city bureau may change the dates."""
+
+    cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="semester_rows")
+    academic_year = models.PositiveSmallIntegerField(
+        _("academic year"), help_text=_("2016 means the 2016—2017 academic year.")
+    )
+    term = models.PositiveSmallIntegerField(_("term"), choices=Term.choices)
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    entry_closes_on = models.DateField(
+        _("entries close on"),
+        help_text=_("The last day to record the semester's work; by default 30 days after it ends."),
+    )
+
+    objects = SemesterQuerySet.as_manager()
+    history = HistoricalRecords()
+
+    class Meta:
+        verbose_name = _("semester")
+        verbose_name_plural = _("semesters")
+        ordering = ["starts_on"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "academic_year", "term"],
+                name="semester_unique_in_cycle",
+                violation_error_message=_("This cycle already has this semester."),
+            ),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=models.F("starts_on")),
+                name="semester_ends_after_start",
+                violation_error_message=_("A semester cannot end before it starts."),
+            ),
+            models.CheckConstraint(
+                condition=Q(entry_closes_on__gte=models.F("ends_on")),
+                name="semester_entries_close_after_end",
+                violation_error_message=_("Entries cannot close before the semester ends."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """Return the official label: 2016—2017学年第一学期."""
+        return semester_label(self.academic_year, self.term)
+
+    @property
+    def token(self) -> str:
+        """Return the short form used in files and addresses: 2016-1."""
+        return f"{self.academic_year}-{self.term}"
 
 
 class DistrictPairing(Versioned):
@@ -143,6 +219,14 @@ class PairingQuerySet(models.QuerySet):
 
     def active(self) -> "PairingQuerySet":
         return self.filter(status=PairingStatus.ACTIVE)
+
+    def active_in(self, semester: "Semester") -> "PairingQuerySet":
+        """Pairings that were active on any day of `semester`."""
+        return (
+            self.exclude(status=PairingStatus.PROPOSED)
+            .filter(cycle_id=semester.cycle_id, starts_on__lte=semester.ends_on)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gte=semester.starts_on))
+        )
 
     def with_warnings(self) -> "PairingQuerySet":
         return self.exclude(warnings=[])
@@ -212,6 +296,11 @@ class Pairing(Versioned):
         blank=True,
     )
     status = models.CharField(_("status"), max_length=10, choices=PairingStatus.choices, default=PairingStatus.ACTIVE)
+    starts_on = models.DateField(
+        _("started on"),
+        blank=True,
+        help_text=_("Left empty: the first day of the cycle. A pairing arranged later gives its date."),
+    )
     ended_on = models.DateField(_("ended on"), null=True, blank=True)
     end_reason = models.CharField(_("reason for ending"), max_length=200, blank=True)
     helper_contact = models.CharField(_("helper contact person"), max_length=50, blank=True)
@@ -265,6 +354,8 @@ class Pairing(Versioned):
     def clean(self) -> None:
         if self.status == PairingStatus.ENDED and not self.end_reason.strip():
             raise ValidationError({"end_reason": _("Give the reason the pairing ended.")})
+        if self.ended_on and self.starts_on and self.ended_on < self.starts_on:
+            raise ValidationError({"ended_on": _("A pairing cannot end before it started.")})
 
 
 class AgreementQuerySet(models.QuerySet):
@@ -354,8 +445,14 @@ class Problem(Versioned):
     countermeasure = models.TextField(_("countermeasure"))
     measure = models.CharField(_("measure"), max_length=30, choices=Measure.choices)
     responsible_side = models.CharField(_("responsible side"), max_length=10, choices=Side.choices)
-    target_academic_year = models.PositiveSmallIntegerField(_("target academic year"), null=True, blank=True)
-    target_term = models.PositiveSmallIntegerField(_("target term"), choices=Term.choices, null=True, blank=True)
+    target_semester = models.ForeignKey(
+        Semester,
+        verbose_name=_("target semester"),
+        on_delete=models.PROTECT,
+        related_name="problems",
+        null=True,
+        blank=True,
+    )
     status = models.CharField(_("status"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
 
     objects = ProblemQuerySet.as_manager()
@@ -370,25 +467,19 @@ class Problem(Versioned):
         return self.problem[:40]
 
     def clean(self) -> None:
-        if (self.target_academic_year is None) != (self.target_term is None):
-            raise ValidationError({"target_term": _("Give both the academic year and the term of the target.")})
-        if self.target_academic_year and self.agreement_id:
+        if self.target_semester_id and self.agreement_id:
             cycle = self.agreement.pairing.cycle
-            if (self.target_academic_year, self.target_term) not in cycle.semesters():
+            if self.target_semester.cycle_id != cycle.pk:
                 raise ValidationError(
                     {
-                        "target_academic_year": _(
-                            "The target semester lies outside the cycle (%(first)s to %(last)s)."
-                        )
+                        "target_semester": _("The target semester lies outside the cycle (%(first)s to %(last)s).")
                         % {"first": cycle.first_semester_label, "last": cycle.last_semester_label}
                     }
                 )
 
     @property
     def target_semester_label(self) -> str:
-        if self.target_academic_year and self.target_term:
-            return semester_label(self.target_academic_year, self.target_term)
-        return ""
+        return self.target_semester.label if self.target_semester_id else ""
 
 
 class WorkPlanQuerySet(models.QuerySet):

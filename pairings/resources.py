@@ -78,6 +78,7 @@ class PairingResource(BaseModelResource):
     cycle = fields.Field("cycle", "帮扶周期", widget=CycleWidget())
     stage = fields.Field("stage", "学段", widget=ChoiceWidget(Stage, "学段"))
     tier = fields.Field("tier", "帮扶层级", widget=ChoiceWidget(Tier, "帮扶层级"))
+    starts_on = fields.Field("starts_on", "开始日期", widget=widgets.DateWidget())
     helper = fields.Field("helper", "帮扶学校", widget=SchoolWidget())
     helper_contact = fields.Field("helper_contact", "帮扶学校联系人", widget=TextWidget())
     helper_phone = fields.Field("helper_phone", "帮扶学校联系电话", widget=TextWidget())
@@ -97,6 +98,7 @@ class PairingResource(BaseModelResource):
             "cycle",
             "stage",
             "tier",
+            "starts_on",
             "helper",
             "helper_contact",
             "helper_phone",
@@ -148,6 +150,7 @@ class PairingResource(BaseModelResource):
                 actor=self.user,
                 arranged_by_county=instance.arranged_by_county,
                 status=instance.status,
+                starts_on=instance.starts_on,
                 **contacts,
             )
             instance.pk = created.pk
@@ -155,6 +158,8 @@ class PairingResource(BaseModelResource):
         stored = Pairing.objects.get(pk=instance.pk)
         ending = instance.status == PairingStatus.ENDED and stored.status != PairingStatus.ENDED
         changes = {"stage": instance.stage, "tier": instance.tier, **contacts}
+        if instance.starts_on:
+            changes["starts_on"] = instance.starts_on
         if instance.arranged_by_county_id is not None or "arranged_by_county" in pairing_editable_fields(self.user):
             # A named arranging unit is a change the service judges; a blank one leaves it as it is for a county.
             changes["arranged_by"] = ArrangedBy.COUNTY if instance.arranged_by_county_id else ArrangedBy.CITY

@@ -8,13 +8,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from liuzhou_pairing.scope import scope_of
 from schools.choices import Ownership, Stage
 from schools.models import County, School
 
 from .choices import PairingStatus, WorkPlanStatus
-from .models import Cycle, DistrictPairing, Pairing, WorkPlan
+from .models import Cycle, DistrictPairing, Pairing, Semester, WorkPlan
 
 
 @dataclass
@@ -40,6 +41,12 @@ class CoverageRow:
     @property
     def stage_label(self) -> str:
         return str(Stage(self.stage).label)
+
+
+def current_semester(*, today: datetime.date | None = None) -> Semester | None:
+    """Return the current semester: the latest that has started by `today` (default: today). After the last
+    semester of a cycle it stays the last one until a later cycle's first semester starts."""
+    return Semester.objects.started(today or timezone.localdate()).order_by("-starts_on").first()
 
 
 def pairable_schools(*, user: Any) -> QuerySet[School]:

@@ -18,7 +18,16 @@ from schools.choices import Stage
 from schools.models import County, School
 
 from .choices import ArrangedBy, PairingStatus, WorkPlanStatus
-from .models import Agreement, Cycle, DistrictPairing, Pairing, Problem, WorkPlan
+from .models import (
+    Agreement,
+    Cycle,
+    DistrictPairing,
+    Pairing,
+    Problem,
+    Semester,
+    WorkPlan,
+    semester_default_dates,
+)
 from .rules import Draft, evaluate
 from .selectors import pairable_schools
 
@@ -31,7 +40,9 @@ CONTACT_FIELDS = ("helper_contact", "helper_phone", "recipient_contact", "recipi
 # Who arranged a pairing, whether the city fixed it and its lead school are the city's to set (R12, R15, R16).
 ARRANGEMENT_FIELDS = ("arranged_by", "arranged_by_county", "is_city_fixed", "lead_school")
 END_FIELDS = ("status", "ended_on", "end_reason")
-PAIRING_FIELDS = ("cycle", "stage", "tier", "helper", "recipient", *ARRANGEMENT_FIELDS, *END_FIELDS, *CONTACT_FIELDS)
+PAIRING_FIELDS = (
+    "cycle", "stage", "tier", "helper", "recipient", "starts_on", *ARRANGEMENT_FIELDS, *END_FIELDS, *CONTACT_FIELDS
+)  # fmt: skip
 
 
 def can_change_city_fixed(actor: Any) -> bool:
@@ -125,6 +136,7 @@ def pairing_create(
     is_city_fixed: bool = False,
     lead_school: School | None = None,
     status: str = PairingStatus.ACTIVE,
+    starts_on: datetime.date | None = None,
     reason: str = "",
     **contacts: str,
 ) -> Pairing:
@@ -163,6 +175,7 @@ def pairing_create(
         is_city_fixed=is_city_fixed,
         lead_school=lead_school,
         status=status,
+        starts_on=starts_on or cycle.first_day,
         **contacts,
     )
     _county_pairing_check(actor, pairing)
@@ -186,6 +199,7 @@ def pairing_update(
     stored = stored_for_update(pairing, expected_version)
     for name, value in fields.items():
         setattr(pairing, name, value)
+    pairing.starts_on = pairing.starts_on or stored.starts_on  # left empty on a form: as it was
     changed = changed_fields(stored, pairing, PAIRING_FIELDS)
     if not changed:
         return pairing
@@ -283,8 +297,7 @@ def pairings_follow_school(*, school: School, actor: Any, changed: set[str]) -> 
 # --- Agreements (R26) -------------------------------------------------------------------------------------
 
 AGREEMENT_FIELDS = ("signed_on", "helper_signatory", "recipient_signatory", "plan", "scan")
-PROBLEM_FIELDS = ("problem", "countermeasure", "measure", "responsible_side", "target_academic_year", "target_term",
-                  "status")  # fmt: skip
+PROBLEM_FIELDS = ("problem", "countermeasure", "measure", "responsible_side", "target_semester", "status")
 
 
 def agreement_editable_fields(actor: Any) -> set[str]:
@@ -472,11 +485,61 @@ CYCLE_FIELDS = ("name", "first_academic_year", "first_term", "last_academic_year
 DISTRICT_PAIRING_FIELDS = ("cycle", "helper_county", "recipient_county")
 
 
+ENTRY_WINDOW_DAYS = 30
+
+
+def semesters_ensure(*, cycle: Cycle, actor: Any) -> int:
+    """Give `cycle` a semester row for each of its semesters, with the default dates, and remove rows that no
+    longer fall within it (refused while anything refers to one). Return how many were created."""
+    wanted = cycle.semesters()
+    created = 0
+    have = {(s.academic_year, s.term): s for s in cycle.semester_rows.all()}
+    for academic_year, term in wanted:
+        if (academic_year, term) in have:
+            continue
+        starts_on, ends_on = semester_default_dates(academic_year, term)
+        semester = Semester(
+            cycle=cycle,
+            academic_year=academic_year,
+            term=term,
+            starts_on=starts_on,
+            ends_on=ends_on,
+            entry_closes_on=ends_on + datetime.timedelta(days=ENTRY_WINDOW_DAYS),
+        )
+        save_checked(semester, actor=actor)
+        created += 1
+    for key, semester in have.items():
+        if key not in wanted:
+            if semester.problems.exists():
+                raise ValidationError(
+                    _("%(semester)s is the target of problems and cannot leave the cycle.") % {"semester": semester}
+                )
+            semester.delete()
+    return created
+
+
 @transaction.atomic
 def cycle_create(*, actor: Any, reason: str = "", **fields: Any) -> Cycle:
-    """Open a cycle (帮扶周期); only the city bureau may."""
+    """Open a cycle (帮扶周期) with its semesters; only the city bureau may."""
     require(scope_of(actor).city, _("Cycles are set by the city bureau."))
-    return save_checked(Cycle(**fields), actor=actor, reason=reason)
+    cycle = save_checked(Cycle(**fields), actor=actor, reason=reason)
+    semesters_ensure(cycle=cycle, actor=actor)
+    return cycle
+
+
+@transaction.atomic
+def semester_update(
+    *, semester: Semester, actor: Any, reason: str = "", expected_version: int | None = None, **fields: Any
+) -> Semester:
+    """Change a semester's dates: the city bureau only."""
+    require(scope_of(actor).city, _("Semesters are set by the city bureau."))
+    unknown = set(fields) - {"starts_on", "ends_on", "entry_closes_on"}
+    if unknown:
+        raise TypeError(f"Unknown semester fields: {sorted(unknown)}")
+    stored = stored_for_update(semester, expected_version)
+    for name, value in fields.items():
+        setattr(semester, name, value)
+    return save_checked(semester, actor=actor, stored=stored, reason=reason)
 
 
 @transaction.atomic
@@ -493,7 +556,9 @@ def cycle_update(
         return cycle
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for changing the cycle; it is kept in the history.")})
-    return save_checked(cycle, actor=actor, stored=stored, reason=reason)
+    save_checked(cycle, actor=actor, stored=stored, reason=reason)
+    semesters_ensure(cycle=cycle, actor=actor)
+    return cycle
 
 
 @transaction.atomic

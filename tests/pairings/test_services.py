@@ -12,9 +12,11 @@ from pairings.models import Agreement, Cycle, Problem, WorkPlan
 from pairings.selectors import late_agreements, late_work_plans
 from pairings.services import (
     agreement_save,
+    cycle_create,
     pairing_end,
     pairing_update,
     problem_save,
+    semesters_ensure,
     work_plan_review,
     work_plan_submit,
 )
@@ -176,6 +178,7 @@ def test_agreement_scan_is_checked_by_content_and_size(world):
 
 
 def test_r26_problem_and_countermeasure_rows(world):
+    semesters_ensure(cycle=world.cycle, actor=SYSTEM)
     pairing = world.pair(world.urban(), world.central())
     agreement = agreement_save(agreement=Agreement(pairing=pairing), actor=SYSTEM)
     problem = problem_save(
@@ -185,20 +188,26 @@ def test_r26_problem_and_countermeasure_rows(world):
             countermeasure="每学期送教2次，结对师徒",
             measure=Measure.TEACHER_DEVELOPMENT,
             responsible_side=Side.HELPER,
-            target_academic_year=2017,
-            target_term=2,
+            target_semester=world.cycle.semester_rows.get(academic_year=2017, term=2),
         ),
         actor=SYSTEM,
     )
     assert problem.target_semester_label == "2017—2018学年第二学期"
+    later = cycle_create(
+        actor=SYSTEM,
+        name="2021—2025年结对帮扶",
+        first_academic_year=2021,
+        last_academic_year=2025,
+        work_plan_deadline=datetime.date(2021, 9, 15),
+        agreement_deadline=datetime.date(2021, 9, 30),
+    )
     outside = Problem(
         agreement=agreement,
         problem="x",
         countermeasure="y",
         measure=Measure.TEACHING,
         responsible_side=Side.BOTH,
-        target_academic_year=2022,
-        target_term=1,
+        target_semester=later.semester_rows.first(),
     )
     with pytest.raises(ValidationError, match="目标学期不在本周期内"):
         problem_save(problem=outside, actor=SYSTEM)
