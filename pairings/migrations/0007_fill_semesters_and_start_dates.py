@@ -16,6 +16,7 @@ def forwards(apps, schema_editor):
     Semester = apps.get_model("pairings", "Semester")
     Problem = apps.get_model("pairings", "Problem")
     Pairing = apps.get_model("pairings", "Pairing")
+    HistoricalPairing = apps.get_model("pairings", "HistoricalPairing")
     for cycle in Cycle.objects.all():
         year, term = cycle.first_academic_year, cycle.first_term
         while (year, term) <= (cycle.last_academic_year, cycle.last_term):
@@ -28,6 +29,7 @@ def forwards(apps, schema_editor):
             year, term = (year, 2) if term == 1 else (year + 1, 1)
         first = default_dates(cycle.first_academic_year, cycle.first_term)[0]
         Pairing.objects.filter(cycle=cycle, starts_on__isnull=True).update(starts_on=first)
+        HistoricalPairing.objects.filter(cycle_id=cycle.pk, starts_on__isnull=True).update(starts_on=first)
     for problem in Problem.objects.filter(target_academic_year__isnull=False).select_related("agreement__pairing"):
         problem.target_semester = Semester.objects.filter(
             cycle_id=problem.agreement.pairing.cycle_id,
