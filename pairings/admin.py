@@ -316,7 +316,7 @@ class AgreementAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         return bool(obj.scan)
 
     def get_readonly_fields(self, request, obj=None):
-        editable = agreement_editable_fields(request.user)
+        editable = agreement_editable_fields(request.user, obj)
         return [*(["pairing"] if obj else []), *(f for f in AGREEMENT_FIELDS if f not in editable)]
 
     def save_model(self, request, obj, form, change):

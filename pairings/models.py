@@ -488,10 +488,18 @@ class WorkPlanQuerySet(models.QuerySet):
         scope = scope_of(user)
         if scope.everything:
             return self
+        # R14: the recipient side of a city–county high-school pair drafts its plan, so it sees the helper's.
+        high_school_pairs = Pairing.objects.exclude(status=PairingStatus.ENDED).filter(
+            stage=Stage.HIGH_SCHOOL, tier=Tier.CITY_COUNTY
+        )
         if scope.county_id:
-            return self.filter(Q(county_id=scope.county_id) | Q(school__county_id=scope.county_id))
+            helpers = high_school_pairs.filter(recipient__county_id=scope.county_id).values("helper_id")
+            return self.filter(
+                Q(county_id=scope.county_id) | Q(school__county_id=scope.county_id) | Q(school_id__in=helpers)
+            )
         if scope.school_id:
-            return self.filter(school_id=scope.school_id)
+            helpers = high_school_pairs.filter(recipient_id=scope.school_id).values("helper_id")
+            return self.filter(Q(school_id=scope.school_id) | Q(school_id__in=helpers))
         return self.none()
 
     def in_area_of(self, user) -> "WorkPlanQuerySet":

@@ -17,7 +17,7 @@ from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
 from schools.models import County, School
 
-from .choices import ArrangedBy, PairingStatus, WorkPlanStatus
+from .choices import ArrangedBy, PairingStatus, Tier, WorkPlanStatus
 from .models import (
     Agreement,
     Cycle,
@@ -300,13 +300,22 @@ AGREEMENT_FIELDS = ("signed_on", "helper_signatory", "recipient_signatory", "pla
 PROBLEM_FIELDS = ("problem", "countermeasure", "measure", "responsible_side", "target_semester", "status")
 
 
-def agreement_editable_fields(actor: Any) -> set[str]:
-    """Return the fields of an agreement `actor` may set: all for the city and county bureaus, the signed scan
-    for school staff."""
+def agreement_editable_fields(actor: Any, agreement: Agreement | None = None) -> set[str]:
+    """Return the fields of an agreement `actor` may set: all for the city and county bureaus, the signed scan for
+    school staff. The plan of a city–county high-school pair is drafted by the recipient (R14): its staff and its
+    county bureau edit it, and the helper's side reads it."""
     scope = scope_of(actor)
-    if scope.city or (scope.writes and scope.county_id):
+    if scope.city:
+        return set(AGREEMENT_FIELDS)
+    pairing = agreement.pairing if agreement is not None and agreement.pairing_id else None
+    recipient_drafts = pairing is not None and (pairing.stage, pairing.tier) == (Stage.HIGH_SCHOOL, Tier.CITY_COUNTY)
+    if scope.writes and scope.county_id:
+        if recipient_drafts and pairing.recipient.county_id != scope.county_id:
+            return set(AGREEMENT_FIELDS) - {"plan"}
         return set(AGREEMENT_FIELDS)
     if scope.writes and scope.school_id:
+        if recipient_drafts and pairing.recipient_id == scope.school_id:
+            return {"scan", "plan"}
         return {"scan"}
     return set()
 
@@ -335,7 +344,8 @@ def agreement_save(*, agreement: Agreement, actor: Any, expected_version: int | 
         )
     _require_fields(
         Agreement,
-        changed_fields(stored or Agreement(), agreement, AGREEMENT_FIELDS) - agreement_editable_fields(actor),
+        changed_fields(stored or Agreement(), agreement, AGREEMENT_FIELDS)
+        - agreement_editable_fields(actor, agreement),
     )
     return save_checked(agreement, actor=actor, stored=stored)
 
