@@ -86,6 +86,103 @@ def changed_fields(stored: models.Model | None, instance: models.Model, names: l
     return changed
 
 
+class _NotInPython(Exception):
+    """A condition the Python check does not evaluate; the database is asked instead."""
+
+
+def _value(instance: models.Model, name: str) -> Any:
+    field = instance._meta.get_field(name)
+    return getattr(instance, field.attname)
+
+
+def _holds(instance: models.Model, condition: Any) -> bool:
+    """Evaluate a simple Q condition (exact, isnull, in, gt(e), lt(e) on the row's own fields, F of its own fields)
+    against `instance` in Python; raise _NotInPython for anything else."""
+    if isinstance(condition, models.Q):
+        results = (_holds(instance, child) for child in condition.children)
+        result = all(results) if condition.connector == models.Q.AND else any(results)
+        return not result if condition.negated else result
+    lookup, expected = condition
+    name, _, kind = lookup.partition("__")
+    if "__" in kind:
+        raise _NotInPython
+    actual = _value(instance, name)
+    if isinstance(expected, models.F):
+        expected = _value(instance, expected.name)
+    elif isinstance(expected, models.Model):
+        expected = expected.pk
+    if kind in ("", "exact"):
+        return actual == expected
+    if kind == "isnull":
+        return (actual is None) == bool(expected)
+    if kind == "in":
+        return actual in expected
+    if actual is None or expected is None:
+        return False
+    comparisons = {"gt": actual.__gt__, "gte": actual.__ge__, "lt": actual.__lt__, "lte": actual.__le__}
+    if kind not in comparisons:
+        raise _NotInPython
+    return comparisons[kind](expected)
+
+
+def validate_constraints(instance: models.Model) -> None:
+    """Check the model's constraints as full_clean would, evaluating simple check constraints in Python rather
+    than with a query each; unique constraints and anything else are asked of the database."""
+    errors: dict[str, list] = {}
+    for constraint in instance._meta.constraints:
+        if isinstance(constraint, models.CheckConstraint):
+            try:
+                if not _holds(instance, constraint.condition):
+                    errors.setdefault("__all__", []).append(
+                        ValidationError(constraint.get_violation_error_message(), code=constraint.violation_error_code)
+                    )
+                continue
+            except _NotInPython:
+                pass
+        if isinstance(constraint, models.UniqueConstraint) and constraint.condition is not None:
+            try:
+                if not _holds(instance, constraint.condition):
+                    continue  # the row is outside the constraint (a school without a national code)
+            except _NotInPython:
+                pass
+        try:
+            constraint.validate(type(instance), instance)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
+def full_clean(instance: models.Model) -> None:
+    """Validate `instance` as Model.full_clean does, with fewer queries: related objects already loaded are not
+    looked up again (the database's foreign keys still guard them), and simple check constraints are evaluated in
+    Python."""
+    loaded = [
+        field.name
+        for field in instance._meta.concrete_fields
+        if field.is_relation and field.is_cached(instance) and getattr(instance, field.name) is not None
+        and getattr(instance, field.name).pk is not None
+    ]  # fmt: skip
+    errors: dict[str, list] = {}
+    for step in (lambda: instance.clean_fields(exclude=loaded), instance.clean):
+        try:
+            step()
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    # As Model.full_clean: uniqueness and constraints are checked for the fields that passed.
+    try:
+        instance.validate_unique(exclude=set(errors))
+    except ValidationError as error:
+        errors = error.update_error_dict(errors)
+    if not errors:
+        try:
+            validate_constraints(instance)
+        except ValidationError as error:
+            errors = error.update_error_dict(errors)
+    if errors:
+        raise ValidationError(errors)
+
+
 def save_checked(
     instance: models.Model,
     *,
@@ -98,7 +195,7 @@ def save_checked(
     transaction back) if it no longer lies in the actor's area — the NetBox re-check of restricted querysets.
     `stored` is the locked row the change started from (None for a new row)."""
     if clean:
-        instance.full_clean()
+        full_clean(instance)
     if isinstance(instance, Versioned):
         instance.version = (stored.version if stored is not None else 0) + 1
     record_actor(instance, actor, reason)

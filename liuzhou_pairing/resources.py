@@ -92,7 +92,11 @@ class BaseModelResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs: Any) -> None:
         self.user = kwargs.get("user", self.user)
+        self.load_lookups()
         super().before_import(dataset, **kwargs)
+
+    def load_lookups(self) -> None:
+        """Read what the file's cells are looked up in, once per file (not once per cell)."""
 
     def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
         # An unchanged row is skipped when the user may see its object (a county re-importing its own export);

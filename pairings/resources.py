@@ -10,7 +10,7 @@ from import_export import fields, widgets
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget
 from schools.choices import Stage
 from schools.models import School
-from schools.resources import CountyWidget, TextWidget, _text
+from schools.resources import AreaLookupsMixin, CountyWidget, TextWidget, _text
 
 from .choices import ArrangedBy, PairingStatus, Tier
 from .models import Cycle, Pairing
@@ -72,7 +72,7 @@ class WarningsWidget(widgets.Widget):
         return "；".join(warning_message(code) for code in value or [])
 
 
-class PairingResource(BaseModelResource):
+class PairingResource(AreaLookupsMixin, BaseModelResource):
     """Pairings as a spreadsheet, one pairing per row, keyed by cycle, helper and recipient."""
 
     cycle = fields.Field("cycle", "帮扶周期", widget=CycleWidget())

@@ -6,6 +6,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
+from import_export.instance_loaders import CachedInstanceLoader
 
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, YesNoWidget
 
@@ -25,6 +26,36 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
+class AreaIndex:
+    """Counties, townships, villages and management areas by every name and code a file may use, read once per
+    import file (not once per cell)."""
+
+    def __init__(self) -> None:
+        self.loaded = False
+
+    def load(self) -> "AreaIndex":
+        self.counties: dict[str, County] = {}
+        for county in County.objects.all():
+            for name in (county.code, *county.all_names()):
+                self.counties.setdefault(name, county)
+        townships = list(Township.objects.all())
+        self.townships_by_code = {t.code: t for t in townships}
+        self.townships = {(t.county_id, t.name): t for t in townships}
+        villages = list(Village.objects.all())
+        self.villages_by_code = {v.code: v for v in villages}
+        self.villages = {(v.township_id, v.name): v for v in villages}
+        self.management_areas = {a.name: a for a in ManagementArea.objects.all()}
+        self.loaded = True
+        return self
+
+    def ready(self) -> "AreaIndex":
+        return self if self.loaded else self.load()
+
+
+# Reloaded at the start of every import (BaseModelResource.before_import → load_lookups).
+AREAS = AreaIndex()
+
+
 class CountyWidget(widgets.ForeignKeyWidget):
     """Find a county-level unit by its code, official name, the plan's short name or a former name."""
 
@@ -32,10 +63,7 @@ class CountyWidget(widgets.ForeignKeyWidget):
         super().__init__(County, field="name", **kwargs)
 
     def lookup(self, text: str) -> County | None:
-        for county in County.objects.all():
-            if text == county.code or text in county.all_names():
-                return county
-        return None
+        return AREAS.ready().counties.get(text)
 
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> County | None:
         text = _text(value)
@@ -57,15 +85,16 @@ class TownshipWidget(widgets.ForeignKeyWidget):
         text = _text(value)
         if not text:
             return None
+        areas = AREAS.ready()
         if text.isdigit():
-            township = Township.objects.filter(code=text).first()
+            township = areas.townships_by_code.get(text)
             if township is None:
                 raise ValueError(_("Unknown township code “%(value)s”.") % {"value": text})
             return township
-        county = CountyWidget().lookup(_text((row or {}).get(COUNTY_COLUMN)))
+        county = areas.counties.get(_text((row or {}).get(COUNTY_COLUMN)))
         if county is None:
             raise ValueError(_("Give the county of township “%(value)s”.") % {"value": text})
-        township = Township.objects.filter(county=county, name=text).first()
+        township = areas.townships.get((county.pk, text))
         if township is None:
             raise ValueError(
                 _("There is no township “%(value)s” in %(county)s.") % {"value": text, "county": county.name}
@@ -83,8 +112,9 @@ class VillageWidget(widgets.ForeignKeyWidget):
         text = _text(value)
         if not text:
             return None
+        areas = AREAS.ready()
         if text.isdigit():
-            village = Village.objects.filter(code=text).first()
+            village = areas.villages_by_code.get(text)
             if village is None:
                 raise ValueError(_("Unknown village code “%(value)s”.") % {"value": text})
             return village
@@ -94,12 +124,26 @@ class VillageWidget(widgets.ForeignKeyWidget):
             township = None
         if township is None:
             raise ValueError(_("Give the township of village “%(value)s”.") % {"value": text})
-        village = Village.objects.filter(township=township, name=text).first()
+        village = areas.villages.get((township.pk, text))
         if village is None:
             raise ValueError(
                 _("Village “%(value)s” is not in township %(township)s.") % {"value": text, "township": township.name}
             )
         return village
+
+
+class ManagementAreaWidget(widgets.ForeignKeyWidget):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(ManagementArea, field="name", **kwargs)
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> ManagementArea | None:
+        text = _text(value)
+        if not text:
+            return None
+        area = AREAS.ready().management_areas.get(text)
+        if area is None:
+            raise ValueError(_("Unknown management area “%(value)s”.") % {"value": text})
+        return area
 
 
 class NamedForeignKeyWidget(widgets.ForeignKeyWidget):
@@ -126,8 +170,14 @@ class TextWidget(widgets.CharWidget):
         return _text(value)
 
 
-class SchoolResource(BaseModelResource):
-    """The school registry as a spreadsheet, one school per row, keyed by the school's name."""
+class AreaLookupsMixin:
+    def load_lookups(self) -> None:
+        AREAS.load()
+
+
+class SchoolResource(AreaLookupsMixin, BaseModelResource):
+    """The school registry as a spreadsheet, one school per row, keyed by the school's name. The service validates
+    every row (full_clean) once."""
 
     name = fields.Field("name", "学校名称", widget=TextWidget())
     school_code = fields.Field("school_code", "学校标识码", widget=TextWidget())
@@ -138,11 +188,7 @@ class SchoolResource(BaseModelResource):
     is_city_administered = fields.Field("is_city_administered", "局属学校", widget=YesNoWidget())
     standing = fields.Field("standing", "办学水平", widget=ChoiceWidget(Standing, "办学水平"))
     county = fields.Field("county", COUNTY_COLUMN, widget=CountyWidget())
-    management_area = fields.Field(
-        "management_area",
-        "管理区",
-        widget=NamedForeignKeyWidget(ManagementArea, gettext_lazy("Unknown management area “%(value)s”.")),
-    )
+    management_area = fields.Field("management_area", "管理区", widget=ManagementAreaWidget())
     township = fields.Field("township", TOWNSHIP_COLUMN, widget=TownshipWidget())
     village = fields.Field("village", "村（社区）", widget=VillageWidget())
     address = fields.Field("address", "地址", widget=TextWidget())
@@ -159,6 +205,7 @@ class SchoolResource(BaseModelResource):
     class Meta:
         model = School
         import_id_fields = ["name"]
+        instance_loader_class = CachedInstanceLoader
         fields = [
             "name",
             "school_code",
@@ -181,7 +228,7 @@ class SchoolResource(BaseModelResource):
             "note",
             "is_demo",
         ]
-        clean_model_instances = True
+        clean_model_instances = False
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
@@ -203,7 +250,7 @@ class SchoolResource(BaseModelResource):
         school_save(school=instance, actor=self.user)
 
 
-class CountyResource(BaseModelResource):
+class CountyResource(AreaLookupsMixin, BaseModelResource):
     code = fields.Field("code", "区划代码", widget=TextWidget())
     name = fields.Field("name", "名称", widget=TextWidget())
     short_name = fields.Field("short_name", "简称", widget=TextWidget())
@@ -222,7 +269,7 @@ class CountyResource(BaseModelResource):
         area_save(area=instance, actor=self.user)
 
 
-class TownshipResource(BaseModelResource):
+class TownshipResource(AreaLookupsMixin, BaseModelResource):
     code = fields.Field("code", "区划代码", widget=TextWidget())
     name = fields.Field("name", "名称", widget=TextWidget())
     county = fields.Field("county", COUNTY_COLUMN, widget=CountyWidget())
@@ -243,7 +290,7 @@ class TownshipResource(BaseModelResource):
         area_save(area=instance, actor=self.user)
 
 
-class VillageResource(BaseModelResource):
+class VillageResource(AreaLookupsMixin, BaseModelResource):
     code = fields.Field("code", "区划代码", widget=TextWidget())
     name = fields.Field("name", "名称", widget=TextWidget())
     township = fields.Field("township", TOWNSHIP_COLUMN, widget=TownshipWidget())

@@ -1,0 +1,47 @@
+"""An import costs a bounded number of queries per file plus a constant number per row: look-ups are read once
+per file, every row is validated once, and simple constraints are checked without a query each."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from tablib import Dataset
+
+from schools.models import School, Township
+from schools.resources import SchoolResource
+
+pytestmark = pytest.mark.django_db
+
+HEADERS = ["学校名称", "学校类型", "县（区）", "乡镇（街道）", "所在位置", "联系电话"]
+
+
+def import_queries(user, data: Dataset) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        result = SchoolResource(user=user).import_data(data, dry_run=False, use_transactions=True, user=user)
+    assert not result.has_errors() and not result.has_validation_errors()
+    return len(queries.captured_queries)
+
+
+def rows(n: int, township: Township, prefix: str, phone: str) -> Dataset:
+    data = Dataset(headers=HEADERS)
+    for i in range(n):
+        data.append([f"{prefix}{i}", "小学", township.county.name, township.name, "乡镇", phone])
+    return data
+
+
+@pytest.mark.parametrize("existing", [False, True], ids=["new schools", "changed schools"])
+def test_a_schools_import_costs_a_constant_number_of_queries_per_row(liuzhou, django_user_model, existing):
+    user = django_user_model.objects.create_superuser("clerk", "clerk@example.invalid", "x-Strong-Pass-2016")
+    township = Township.objects.filter(county__short_name="融水县").first()
+    counts = {}
+    for n in (50, 500):
+        prefix = f"测试学校{n}-"
+        if existing:
+            School.objects.bulk_create(
+                School(name=f"{prefix}{i}", school_type="primary", county=township.county, township=township,
+                       location="township") for i in range(n)
+            )  # fmt: skip
+        counts[n] = import_queries(user, rows(n, township, prefix, "0772-5123456"))
+    per_row = (counts[500] - counts[50]) / 450
+    # Before look-ups were read once per file, a new school cost about 47 queries and a change more.
+    assert per_row <= (16 if existing else 10), counts
+    assert counts[50] - 50 * per_row < 40, counts  # what the file costs once
