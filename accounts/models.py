@@ -5,9 +5,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from liuzhou_pairing.access import Versioned
+from liuzhou_pairing.history import History
 from liuzhou_pairing.scope import scope_of
 from schools.models import County, School
 
@@ -57,7 +57,7 @@ class Profile(Versioned):
     )
 
     objects = ProfileQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("role and unit")

@@ -7,9 +7,9 @@ from django.db import models
 from django.db.models import Q
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from liuzhou_pairing.access import Versioned
+from liuzhou_pairing.history import History
 from liuzhou_pairing.querysets import ReferenceQuerySet
 from liuzhou_pairing.scope import scope_of
 from liuzhou_pairing.uploads import agreement_scan_path, validate_document, work_plan_path
@@ -58,7 +58,7 @@ class Cycle(Versioned):
     agreement_deadline = models.DateField(_("agreement signing deadline"))
 
     objects = ReferenceQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("cycle")
@@ -129,7 +129,7 @@ class Semester(Versioned):
     )
 
     objects = SemesterQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("semester")
@@ -184,7 +184,7 @@ class DistrictPairing(Versioned):
     )
 
     objects = ReferenceQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("district pairing")
@@ -313,7 +313,7 @@ class Pairing(Versioned):
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     objects = PairingQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("pairing")
@@ -402,7 +402,7 @@ class Agreement(Versioned):
     )
 
     objects = AgreementQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("agreement")
@@ -456,7 +456,7 @@ class Problem(Versioned):
     status = models.CharField(_("status"), max_length=20, choices=ProblemStatus.choices, default=ProblemStatus.OPEN)
 
     objects = ProblemQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("problem and countermeasure")
@@ -553,7 +553,7 @@ class WorkPlan(Versioned):
     return_reason = models.CharField(_("reason for returning"), max_length=200, blank=True)
 
     objects = WorkPlanQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("work plan")

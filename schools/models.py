@@ -4,9 +4,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
-from simple_history.models import HistoricalRecords
 
 from liuzhou_pairing.access import Versioned
+from liuzhou_pairing.history import History
 from liuzhou_pairing.querysets import ReferenceQuerySet
 from liuzhou_pairing.scope import scope_of
 
@@ -254,7 +254,7 @@ class School(Versioned):
     note = models.CharField(_("note"), max_length=200, blank=True)
 
     objects = SchoolQuerySet.as_manager()
-    history = HistoricalRecords()
+    history = History()
 
     class Meta:
         verbose_name = _("school")
