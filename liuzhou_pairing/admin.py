@@ -6,6 +6,7 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
@@ -219,6 +220,25 @@ class ImportExportModelAdmin(ServiceAdminMixin, ScopedAdminMixin, BaseImportExpo
 
     def has_import_permission(self, request):
         return super().has_import_permission(request) and scope_of(request.user).writes
+
+    def write_to_tmp_storage(self, import_file, input_format):
+        # Excel on Chinese Windows saves CSV as GBK: read such a file as GB18030 (a superset) when it is not UTF-8,
+        # and keep it as UTF-8 for the confirmation step.
+        if not input_format.is_binary():
+            data = b"".join(import_file.chunks())
+            try:
+                text = data.decode("utf-8-sig")
+            except UnicodeDecodeError:
+                text = data.decode("gb18030")
+            import_file = ContentFile(text.encode("utf-8"))
+        return super().write_to_tmp_storage(import_file, input_format)
+
+    def add_data_read_fail_error_to_form(self, form, e):
+        form.add_error(
+            "import_file",
+            _("The file could not be read. Choose the format the file really has (xlsx or csv); save a CSV file as "
+              "UTF-8 or GBK."),
+        )  # fmt: skip
 
     def get_import_data_kwargs(self, **kwargs):
         # Confirming re-reads the file against the records as they are now: a row refused then rolls back the

@@ -186,3 +186,27 @@ def test_admin_edit_validates_the_hierarchy(city_admin, villages):
     assert f"村（社区）“{other.name}”不属于乡镇（街道）“融水镇”" in response.content.decode()
     school.refresh_from_db()
     assert school.township is None
+
+
+def test_a_gbk_csv_from_excel_imports_and_an_unreadable_file_is_explained_in_chinese(city_admin, liuzhou):
+    import io
+
+    from django.urls import reverse
+
+    headers = "学校名称,学校类型,县（区）\r\n"
+    csv = io.BytesIO((headers + "融水县第九小学,小学,融水县\r\n").encode("gbk"))
+    csv.name = "学校.csv"
+    response = city_admin.post(reverse("admin:schools_school_import"), {"format": "1", "resource": "0",
+                                                                         "import_file": csv})  # fmt: skip
+    result = response.context["result"]
+    assert not result.has_errors() and not result.has_validation_errors()
+    confirm = response.context["confirm_form"].initial
+    city_admin.post(reverse("admin:schools_school_process_import"), confirm)
+    from schools.models import School
+
+    assert School.objects.filter(name="融水县第九小学", county__short_name="融水县").exists()
+    broken = io.BytesIO(b"\x81\xff\xfe\x00not a spreadsheet")
+    broken.name = "学校.xlsx"
+    response = city_admin.post(reverse("admin:schools_school_import"), {"format": "0", "resource": "0",
+                                                                         "import_file": broken})  # fmt: skip
+    assert "无法读取该文件" in response.content.decode()
