@@ -111,14 +111,15 @@ def _holds(instance: models.Model, condition: Any) -> bool:
         expected = _value(instance, expected.name)
     elif isinstance(expected, models.Model):
         expected = expected.pk
-    if kind in ("", "exact"):
-        return actual == expected
     if kind == "isnull":
         return (actual is None) == bool(expected)
+    if actual is None or expected is None:
+        # SQL compares NULL to nothing (the database lets such a row pass); leave that case to the database.
+        raise _NotInPython
+    if kind in ("", "exact"):
+        return actual == expected
     if kind == "in":
         return actual in expected
-    if actual is None or expected is None:
-        return False
     comparisons = {"gt": actual.__gt__, "gte": actual.__ge__, "lt": actual.__lt__, "lte": actual.__le__}
     if kind not in comparisons:
         raise _NotInPython

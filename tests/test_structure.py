@@ -54,3 +54,21 @@ def test_admin_pages_show_the_fields_the_services_set():
     for model, fields in ((School, SCHOOL_FIELDS), (Pairing, PAIRING_FIELDS)):
         shown = set(flatten_fieldsets(admin.site._registry[model].fieldsets))
         assert set(fields) <= shown, set(fields) - shown
+
+
+def test_check_constraints_are_evaluated_in_python_as_the_database_would():
+    """The services check simple constraints in Python; each verdict must match the database's."""
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from liuzhou_pairing.access import validate_constraints
+    from pairings.models import Cycle
+
+    deadline = datetime.date(2016, 9, 15)
+    good = Cycle(name="x", first_academic_year=2016, last_academic_year=2020, work_plan_deadline=deadline,
+                 agreement_deadline=deadline)  # fmt: skip
+    validate_constraints(good)
+    bad = Cycle(name="y", first_academic_year=2020, last_academic_year=2016)
+    with pytest.raises(ValidationError, match="最后学年不能早于起始学年|cannot come before"):
+        validate_constraints(bad)
