@@ -1,0 +1,168 @@
+"""Every workbook the system writes comes from here: xlsxwriter in constant-memory mode (each row is written and
+dropped, so a 100,000-row list costs no more memory than a short one), from the rows a selector yields.
+
+A sheet has Chinese column headers, a frozen and filterable header row, column widths that fit Chinese text, and
+print setup (landscape, fit to page width, the header row repeated on every printed page). Text that a spreadsheet
+would run as a formula (=, +, -, @ …) is written as a text cell with the quote-prefix style: Excel shows it as
+text and never evaluates it, and reading the file back gives the text unchanged.
+"""
+
+import datetime
+import io
+import urllib.parse
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import xlsxwriter
+from django.http import HttpResponse
+from django.utils import timezone
+
+CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# Cells starting with these can be run as formulas by spreadsheet programs (OWASP "CSV injection").
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+# Widths are in characters of the default font: a Chinese character takes about two.
+MIN_WIDTH, MAX_WIDTH = 6, 60
+# Rows looked at to size the columns (the rest are streamed without being measured).
+MEASURED_ROWS = 200
+
+
+def display_width(text: str) -> int:
+    """Return the width of `text` in narrow characters: two for each wide (CJK, full-width) character."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column: its Chinese header, how to get its value from a row, and its kind (text, int, date, percent)."""
+
+    header: str
+    value: Callable[[Any], Any] | None = None  # default: the row is a sequence, taken by position
+    kind: str = "text"
+    width: int | None = None  # fixed width in characters; default: fitted to the header and the first rows
+    choices: Sequence[str] = ()  # a drop-down list of allowed values (templates)
+
+
+@dataclass
+class Sheet:
+    """A sheet to write: its name (at most 31 characters), columns and rows. `title`, when given, is a merged
+    line above the header (the name of an official table)."""
+
+    name: str
+    columns: Sequence[Column]
+    rows: Iterable[Any] = ()
+    title: str = ""
+    notes: Sequence[str] = field(default_factory=tuple)  # lines written below the rows
+    filterable: bool = True
+
+
+class _Formats:
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
+                                       "valign": "vcenter"})  # fmt: skip
+        self.title = book.add_format({"bold": True, "font_size": 14, "align": "center", "valign": "vcenter"})
+        self.text = book.add_format({"num_format": "@"})
+        self.quoted = book.add_format({"num_format": "@", "quote_prefix": True})
+        self.date = book.add_format({"num_format": "yyyy-mm-dd"})
+        self.percent = book.add_format({"num_format": "0.0%"})
+
+
+def _cell(sheet, formats: _Formats, row: int, col: int, value: Any, kind: str) -> str:
+    """Write one cell; return the text it shows (for sizing)."""
+    if value is None or value == "":
+        sheet.write_blank(row, col, None)
+        return ""
+    if kind == "date" and isinstance(value, datetime.date):
+        if isinstance(value, datetime.datetime):
+            value = timezone.localtime(value).replace(tzinfo=None) if timezone.is_aware(value) else value
+        sheet.write_datetime(row, col, value, formats.date)
+        return value.strftime("%Y-%m-%d")
+    if kind == "percent" and isinstance(value, int | float):
+        sheet.write_number(row, col, value, formats.percent)
+        return f"{value:.1%}"
+    if kind == "int" and isinstance(value, int | float) and not isinstance(value, bool):
+        sheet.write_number(row, col, value)
+        return str(value)
+    text = str(value)
+    sheet.write_string(row, col, text, formats.quoted if text.startswith(FORMULA_PREFIXES) else formats.text)
+    return text
+
+
+def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats, spec: Sheet) -> int:
+    sheet = book.add_worksheet(spec.name[:31])
+    columns = list(spec.columns)
+    widths = [display_width(c.header) + 2 for c in columns]
+    row_index = 0
+    if spec.title:
+        sheet.set_row(0, 28)
+        if len(columns) > 1:
+            sheet.merge_range(0, 0, 0, len(columns) - 1, spec.title, formats.title)
+        else:
+            sheet.write_string(0, 0, spec.title, formats.title)
+        row_index = 1
+    header_row = row_index
+    for col, column in enumerate(columns):
+        sheet.write_string(header_row, col, column.header, formats.header)
+    row_index += 1
+    count = 0
+    for row in spec.rows:
+        for col, column in enumerate(columns):
+            value = column.value(row) if column.value is not None else row[col]
+            shown = _cell(sheet, formats, row_index, col, value, column.kind)
+            if count < MEASURED_ROWS and shown:
+                widths[col] = max(widths[col], display_width(shown) + 2)
+        row_index += 1
+        count += 1
+    for col, column in enumerate(columns):
+        if column.choices:
+            sheet.data_validation(header_row + 1, col, 1_048_575, col, {
+                "validate": "list", "source": list(column.choices),
+                "error_title": "请从列表中选择", "error_message": "可选：" + "、".join(column.choices),
+            })  # fmt: skip
+    for note in spec.notes:
+        row_index += 1
+        sheet.write_string(row_index, 0, note)
+    for col, column in enumerate(columns):
+        sheet.set_column(col, col, column.width or min(max(widths[col], MIN_WIDTH), MAX_WIDTH))
+    sheet.freeze_panes(header_row + 1, 0)
+    if spec.filterable and columns:
+        sheet.autofilter(header_row, 0, max(header_row, header_row + count), len(columns) - 1)
+    sheet.set_landscape()
+    sheet.set_paper(9)  # A4
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
+    return count
+
+
+def write_workbook(target: Any, sheets: Sequence[Sheet]) -> list[int]:
+    """Write `sheets` to `target` (a path or a binary file); return the number of data rows of each sheet."""
+    book = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False,
+                                        "strings_to_urls": False})  # fmt: skip
+    formats = _Formats(book)
+    counts = [_write_sheet(book, formats, spec) for spec in sheets]
+    book.close()
+    return counts
+
+
+def filename(stem: str, today: datetime.date | None = None) -> str:
+    """Return a download's file name: the Chinese stem and the date, 学校名单_2026-11-29.xlsx."""
+    return f"{stem}_{(today or timezone.localdate()).isoformat()}.xlsx"
+
+
+def content_disposition(name: str) -> str:
+    """Return an attachment header that keeps a Chinese file name in every browser (RFC 6266 / 5987)."""
+    ascii_fallback = name.encode("ascii", "ignore").decode() or "download.xlsx"
+    if ascii_fallback.startswith(("_", ".")):
+        ascii_fallback = "download" + ascii_fallback
+    return f"attachment; filename=\"{ascii_fallback}\"; filename*=UTF-8''{urllib.parse.quote(name)}"
+
+
+def xlsx_response(stem: str, sheets: Sequence[Sheet], today: datetime.date | None = None) -> HttpResponse:
+    """Return an HTTP download of `sheets` named after `stem` and today's date."""
+    data = io.BytesIO()
+    write_workbook(data, sheets)
+    response = HttpResponse(data.getvalue(), content_type=CONTENT_TYPE)
+    response["Content-Disposition"] = content_disposition(filename(stem, today))
+    return response
