@@ -19,7 +19,7 @@ from schools.models import County, School
 from .choices import ArrangedBy, Tier
 from .liuzhou import liuzhou_cycle
 from .models import Agreement, Pairing, Problem
-from .services import pairing_create
+from .services import PairingBatch
 
 LEAVE_OUT = 1 / 70
 VILLAGE_VILLAGE = 0.05
@@ -46,15 +46,16 @@ class DemoPairer:
         self.cycle = liuzhou_cycle()
         self.count = 0
         self.district_pairs = {d.helper_county_id: d.recipient_county_id for d in self.cycle.district_pairings.all()}
+        # Every pairing goes through the rules as one made in a form would; they are written together at the end.
+        self.batch = PairingBatch(actor=SYSTEM, preload=True)
 
     def pair(self, helper: School, recipient: School, stage: str, tier: str, county: County) -> None:
-        pairing_create(
+        self.batch.add(
             helper=helper,
             recipient=recipient,
             stage=stage,
             tier=tier,
             cycle=self.cycle,
-            actor=SYSTEM,
             arranged_by=ArrangedBy.COUNTY,
             arranged_by_county=county,
             helper_contact=helper.contact_person,
@@ -97,6 +98,7 @@ class DemoPairer:
                 if helper.school_type in COMPULSORY_TYPES:
                     self.pair(helper, recipient, Stage.COMPULSORY, Tier.CITY_COUNTY, counties[district_id])
         self.high_schools(schools)
+        self.batch.save()
         return self.count
 
     def county(self, county: County, schools: list[School]) -> list[School]:
@@ -165,13 +167,12 @@ class DemoPairer:
         recipients = [s for s in schools if s.school_type == SchoolType.COMPLETE_MIDDLE]
         for i, recipient in enumerate(recipients):
             if helpers:
-                pairing_create(
+                self.batch.add(
                     helper=helpers[i % len(helpers)],
                     recipient=recipient,
                     stage=Stage.HIGH_SCHOOL,
                     tier=Tier.CITY_COUNTY,
                     cycle=self.cycle,
-                    actor=SYSTEM,
                     arranged_by=ArrangedBy.CITY,
                 )
                 self.count += 1

@@ -1,5 +1,6 @@
 """Import/export of pairings. Schools are found by national school code or exact name; every row goes through
-the rules engine (`pairing_create` / `pairing_update`), and one bad row rolls back the whole file."""
+the rules engine (new pairings through a `PairingBatch`, changed ones through `pairing_update`), and one bad row
+rolls back the whole file."""
 
 from typing import Any
 
@@ -15,9 +16,51 @@ from schools.resources import AreaLookupsMixin, CountyWidget, TextWidget, _text
 from .choices import ArrangedBy, PairingStatus, Tier
 from .models import Cycle, Pairing
 from .rules import warning_message
-from .services import CONTACT_FIELDS, pairing_create, pairing_editable_fields, pairing_end, pairing_update
+from .services import CONTACT_FIELDS, PairingBatch, pairing_editable_fields, pairing_end, pairing_update
 
 CITY_BUREAU = "市教育局"
+
+
+class Lookups:
+    """Schools and cycles found by the cells of one file, each distinct cell looked up once (a pairings file names
+    the same schools and cycle on many rows). Cleared at the start of every import."""
+
+    def __init__(self) -> None:
+        self.clear()
+
+    def clear(self) -> None:
+        self.schools: dict[str, School | None] = {}
+        self.cycles: dict[str, Cycle | None] = {}
+        self.live: dict[int, dict[tuple[int, int], int]] = {}
+
+    def prefetch_schools(self, texts: set[str]) -> None:
+        """Find the schools a file names (by code or exact name) in two queries."""
+        texts = {t for t in texts if t and t not in self.schools}
+        by_code = {s.school_code: s for s in School.objects.filter(school_code__in={t for t in texts if t.isdigit()})}
+        by_name = {s.name: s for s in School.objects.filter(name__in=texts)}
+        for text in texts:
+            self.schools[text] = by_code.get(text) or by_name.get(text)
+
+    def live_pairing(self, cycle: Cycle, helper: School, recipient: School) -> int | None:
+        """Return the pk of the live pairing of the two schools in `cycle`; the cycle's pairs are read once."""
+        if cycle.pk not in self.live:
+            pairs = Pairing.objects.live().filter(cycle=cycle).values_list("helper_id", "recipient_id", "pk")
+            self.live[cycle.pk] = {(h, r): pk for h, r, pk in pairs}
+        return self.live[cycle.pk].get((helper.pk, recipient.pk))
+
+    def school(self, text: str) -> School | None:
+        if text not in self.schools:
+            school = School.objects.filter(school_code=text).first() if text.isdigit() else None
+            self.schools[text] = school or School.objects.filter(name=text).first()
+        return self.schools[text]
+
+    def cycle(self, text: str) -> Cycle | None:
+        if text not in self.cycles:
+            self.cycles[text] = Cycle.objects.filter(name=text).first()
+        return self.cycles[text]
+
+
+LOOKUPS = Lookups()
 
 
 class SchoolWidget(widgets.ForeignKeyWidget):
@@ -30,8 +73,7 @@ class SchoolWidget(widgets.ForeignKeyWidget):
         text = _text(value)
         if not text:
             return None
-        school = School.objects.filter(school_code=text).first() if text.isdigit() else None
-        school = school or School.objects.filter(name=text).first()
+        school = LOOKUPS.school(text)
         if school is None:
             raise ValueError(_("No school has the code or exact name “%(value)s”.") % {"value": text})
         return school
@@ -45,7 +87,7 @@ class CycleWidget(widgets.ForeignKeyWidget):
         text = _text(value)
         if not text:
             return None
-        cycle = Cycle.objects.filter(name=text).first()
+        cycle = LOOKUPS.cycle(text)
         if cycle is None:
             raise ValueError(_("Unknown cycle “%(value)s”.") % {"value": text})
         return cycle
@@ -114,9 +156,22 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
+        use_bulk = True  # new pairings are written together by a PairingBatch, without a savepoint each
 
     def get_queryset(self):
         return Pairing.objects.select_related("cycle", "helper", "recipient", "arranged_by_county")
+
+    def load_lookups(self, dataset=None) -> None:
+        super().load_lookups(dataset)
+        LOOKUPS.clear()
+        if dataset is not None:
+            columns = [self.fields[name].column_name for name in ("helper", "recipient")]
+            LOOKUPS.prefetch_schools(
+                {_text(value) for column in columns if column in dataset.headers for value in dataset[column]}
+            )
+
+    def new_batch(self) -> "PairingRows":
+        return PairingRows(self)
 
     def get_instance(self, instance_loader, row):
         # The row's pairing is the live one of that cycle and pair (an ended one stays as a record).
@@ -126,7 +181,10 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
             recipient = self.fields["recipient"].clean(row)
         except ValueError:
             return None
-        return self.get_queryset().live().filter(cycle=cycle, helper=helper, recipient=recipient).first()
+        if cycle is None or helper is None or recipient is None:
+            return None
+        pk = LOOKUPS.live_pairing(cycle, helper, recipient)
+        return self.get_queryset().get(pk=pk) if pk is not None else None
 
     def export_field(self, field, instance, **kwargs: Any) -> Any:
         if field.attribute == "is_city_fixed":
@@ -138,23 +196,8 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
             row["状态"] = PairingStatus.ACTIVE
 
     def save_through_service(self, instance: Pairing, *, is_create: bool) -> None:
+        """Save a changed row's pairing through `pairing_update` (new rows go to the file's PairingBatch)."""
         contacts = {f: getattr(instance, f) for f in CONTACT_FIELDS}
-        if is_create:
-            # A blank arranging unit is the importing bureau itself (the service decides what that is).
-            created = pairing_create(
-                helper=instance.helper,
-                recipient=instance.recipient,
-                stage=instance.stage,
-                tier=instance.tier,
-                cycle=instance.cycle,
-                actor=self.user,
-                arranged_by_county=instance.arranged_by_county,
-                status=instance.status,
-                starts_on=instance.starts_on,
-                **contacts,
-            )
-            instance.pk = created.pk
-            return
         stored = Pairing.objects.get(pk=instance.pk)
         ending = instance.status == PairingStatus.ENDED and stored.status != PairingStatus.ENDED
         changes = {"stage": instance.stage, "tier": instance.tier, **contacts}
@@ -169,3 +212,36 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
         stored = pairing_update(pairing=stored, actor=self.user, reason=instance.end_reason, **changes)
         if ending:
             pairing_end(pairing=stored, actor=self.user, on=timezone.localdate(), reason=instance.end_reason)
+
+
+class PairingRows:
+    """The rows of one pairings file: a new pairing is checked by the file's PairingBatch (which reads what the
+    rules look up once) and written with the others at the end; a changed one is saved at once."""
+
+    def __init__(self, resource: PairingResource) -> None:
+        self.resource = resource
+        self.batch = PairingBatch(actor=resource.user, preload=True)
+
+    def __len__(self) -> int:
+        return len(self.batch)
+
+    def add(self, instance: Pairing) -> None:
+        if instance.pk is not None:
+            self.resource.save_through_service(instance, is_create=False)
+            return
+        # A blank arranging unit is the importing bureau itself (the service decides what that is).
+        checked = self.batch.add(
+            helper=instance.helper,
+            recipient=instance.recipient,
+            stage=instance.stage,
+            tier=instance.tier,
+            cycle=instance.cycle,
+            arranged_by_county=instance.arranged_by_county,
+            status=instance.status,
+            starts_on=instance.starts_on,
+            **{f: getattr(instance, f) for f in CONTACT_FIELDS},
+        )
+        instance.warnings = checked.warnings
+
+    def save(self) -> None:
+        self.batch.save()

@@ -5,8 +5,8 @@ in admin and listed per county. Every write path reaches these rules through `pa
 """
 
 from collections.abc import Callable
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import dataclass, field
+from typing import Any, Literal
 
 from django.core.exceptions import ValidationError
 from django.utils.functional import Promise
@@ -19,9 +19,63 @@ from .choices import TIERS_BY_STAGE, Tier
 from .models import Cycle, DistrictPairing, Pairing
 
 
+class Facts:
+    """What the rules ask the database about other records, one query a question: right for a single pairing."""
+
+    def live_pair(self, cycle_id: int, helper_id: int, recipient_id: int, exclude_pk: int | None) -> bool:
+        """Return whether the two schools already have a live pairing (other than `exclude_pk`) in the cycle."""
+        live = Pairing.objects.live().filter(cycle_id=cycle_id, helper_id=helper_id, recipient_id=recipient_id)
+        if exclude_pk:
+            live = live.exclude(pk=exclude_pk)
+        return live.exists()
+
+    def district_paired(self, cycle_id: int, helper_county_id: int, recipient_county_id: int) -> bool:
+        """Return whether the helper's district is paired with the recipient's county in the cycle (R8, R11)."""
+        return DistrictPairing.objects.filter(
+            cycle_id=cycle_id, helper_county_id=helper_county_id, recipient_county_id=recipient_county_id
+        ).exists()
+
+    def record(self, pairing: Pairing) -> None:
+        """Note a pairing accepted but not yet written (nothing to do when every answer comes from the database)."""
+
+
+class LoadedFacts(Facts):
+    """The same answers from what is read once per cycle, for a batch of pairings: the live pairs and the district
+    pairings. The batch's own accepted pairings count as live, so that a file naming one pair twice is refused."""
+
+    PENDING = object()
+
+    def __init__(self) -> None:
+        self._live: dict[int, dict[tuple[int, int], Any]] = {}
+        self._districts: dict[int, set[tuple[int, int]]] = {}
+
+    def _load(self, cycle_id: int) -> None:
+        if cycle_id not in self._live:
+            live = Pairing.objects.live().filter(cycle_id=cycle_id).values_list("helper_id", "recipient_id", "pk")
+            self._live[cycle_id] = {(h, r): pk for h, r, pk in live}
+            districts = DistrictPairing.objects.filter(cycle_id=cycle_id)
+            self._districts[cycle_id] = set(districts.values_list("helper_county_id", "recipient_county_id"))
+
+    def live_pair(self, cycle_id: int, helper_id: int, recipient_id: int, exclude_pk: int | None) -> bool:
+        self._load(cycle_id)
+        found = self._live[cycle_id].get((helper_id, recipient_id))
+        return found is not None and found != exclude_pk
+
+    def district_paired(self, cycle_id: int, helper_county_id: int, recipient_county_id: int) -> bool:
+        self._load(cycle_id)
+        return (helper_county_id, recipient_county_id) in self._districts[cycle_id]
+
+    def record(self, pairing: Pairing) -> None:
+        self._load(pairing.cycle_id)
+        self._live[pairing.cycle_id][(pairing.helper_id, pairing.recipient_id)] = pairing.pk or self.PENDING
+
+
+DATABASE = Facts()
+
+
 @dataclass(frozen=True)
 class Draft:
-    """The facts a rule looks at: a pairing about to be created or changed."""
+    """The facts a rule looks at: a pairing about to be created or changed, and where to ask about the others."""
 
     helper: School
     recipient: School
@@ -30,9 +84,10 @@ class Draft:
     cycle: Cycle
     is_city_fixed: bool = False
     pk: int | None = None  # the pairing being changed, if any
+    facts: Facts = field(default=DATABASE, compare=False)
 
     @classmethod
-    def of(cls, pairing: Pairing) -> "Draft":
+    def of(cls, pairing: Pairing, facts: Facts = DATABASE) -> "Draft":
         """Return the facts of `pairing` as it is about to be saved."""
         return cls(
             helper=pairing.helper,
@@ -42,6 +97,7 @@ class Draft:
             cycle=pairing.cycle,
             is_city_fixed=pairing.is_city_fixed,
             pk=pairing.pk,
+            facts=facts,
         )
 
 
@@ -98,10 +154,7 @@ def _stage_tier_not_allowed(d: Draft) -> dict | None:
 def _already_paired(d: Draft) -> dict | None:
     if d.helper.pk is None or d.recipient.pk is None:
         return None
-    live = Pairing.objects.live().filter(cycle=d.cycle, helper=d.helper, recipient=d.recipient)
-    if d.pk:
-        live = live.exclude(pk=d.pk)
-    return _names(d) if live.exists() else None
+    return _names(d) if d.facts.live_pair(d.cycle.pk, d.helper.pk, d.recipient.pk, d.pk) else None
 
 
 def _city_county_within_a_county(d: Draft) -> dict | None:
@@ -122,10 +175,8 @@ def _compulsory_city_county_scope(d: Draft) -> dict | None:
     if helper_county and recipient_county:
         if helper_county == recipient_county:  # R7, or refused by _city_county_within_a_county
             return None
-        if DistrictPairing.objects.filter(
-            cycle=d.cycle, helper_county_id=helper_county, recipient_county_id=recipient_county
-        ).exists():  # R8, R11: in the county paired with the helper's district
-            return None
+        if d.facts.district_paired(d.cycle.pk, helper_county, recipient_county):
+            return None  # R8, R11: in the county paired with the helper's district
     return {
         **_names(d),
         "county": d.recipient.county.name if d.recipient.county_id else "—",

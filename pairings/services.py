@@ -9,7 +9,16 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from liuzhou_pairing.access import changed_fields, require, require_may_change, save_checked, stored_for_update
+from liuzhou_pairing.access import (
+    changed_fields,
+    loaded_relations,
+    require,
+    require_may_change,
+    save_checked,
+    save_checked_many,
+    stored_for_update,
+    validate_constraints,
+)
 from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.history import record_actor
 from liuzhou_pairing.loading import LoadReport
@@ -28,7 +37,7 @@ from .models import (
     WorkPlan,
     semester_default_dates,
 )
-from .rules import Draft, evaluate
+from .rules import DATABASE, Draft, Facts, LoadedFacts, evaluate
 from .selectors import pairable_schools
 
 CITY_FIXED_PERMISSION = "pairings.change_city_fixed_pairing"
@@ -88,17 +97,19 @@ def pairing_editable_fields(actor: Any) -> set[str]:
     return set()
 
 
-def _county_pairing_check(actor: Any, pairing: Pairing) -> None:
+def _county_pairing_check(actor: Any, pairing: Pairing, pairable: set[int] | None = None) -> None:
     """A county bureau arranges only pairings with a school of its own on one side, and on the other a school of
-    its own or of a county it is district-paired with (R8, R11, R12)."""
+    its own or of a county it is district-paired with (R8, R11, R12). `pairable` is the set of those schools when
+    the caller has read it already (a batch)."""
     scope = scope_of(actor)
     if scope.city:
         return
-    pairable = set(
-        pairable_schools(user=actor)
-        .filter(pk__in=[pairing.helper_id, pairing.recipient_id])
-        .values_list("pk", flat=True)
-    )
+    if pairable is None:
+        pairable = set(
+            pairable_schools(user=actor)
+            .filter(pk__in=[pairing.helper_id, pairing.recipient_id])
+            .values_list("pk", flat=True)
+        )
     for school in (pairing.helper, pairing.recipient):
         require(
             school.pk in pairable,
@@ -111,76 +122,122 @@ def _county_pairing_check(actor: Any, pairing: Pairing) -> None:
     )
 
 
-def pairing_check(pairing: Pairing) -> list[str]:
-    """Validate `pairing` (fields, then the plan's rules, then constraints) and return its warning codes."""
-    pairing.clean_fields()
-    pairing.warnings = evaluate(Draft.of(pairing))
+def pairing_check(pairing: Pairing, facts: Facts = DATABASE) -> list[str]:
+    """Validate `pairing` (fields, then the plan's rules, then constraints) and return its warning codes. The rule
+    `already_paired` is the check of the unique live-pair constraint (the database enforces it too)."""
+    pairing.clean_fields(exclude=loaded_relations(pairing))
+    pairing.warnings = evaluate(Draft.of(pairing, facts))
     # The rest of full_clean(), without validating the fields a second time.
     pairing.clean()
-    pairing.validate_unique()
-    pairing.validate_constraints()
+    validate_constraints(pairing, unique=False)
     return pairing.warnings
 
 
-@transaction.atomic
-def pairing_create(
-    *,
-    helper: School,
-    recipient: School,
-    stage: str,
-    tier: str,
-    cycle: Cycle,
-    actor: Any,
-    arranged_by: str | None = None,
-    arranged_by_county: County | None = None,
-    is_city_fixed: bool = False,
-    lead_school: School | None = None,
-    status: str = PairingStatus.ACTIVE,
-    starts_on: datetime.date | None = None,
-    reason: str = "",
-    **contacts: str,
-) -> Pairing:
-    """Create a pairing for `actor` after every rule of the plan; refusals raise and write nothing.
+class PairingBatch:
+    """Pairings checked one at a time and written together: the one way pairings are created, whether one from a
+    form or thirty thousand by the demo generator or an import.
 
-    A county bureau's pairings are arranged by that bureau (the arranging unit defaults to it and may be no
-    other), involve a school of its own, and are never city-fixed (R12, R16)."""
-    if set(contacts) - set(CONTACT_FIELDS):
-        raise TypeError(f"Unknown pairing fields: {sorted(set(contacts) - set(CONTACT_FIELDS))}")
-    scope = scope_of(actor)
-    require(
-        scope.city or (scope.writes and bool(scope.county_id)),
-        _("Only the city bureau and county bureaus arrange pairings."),
-    )
-    if is_city_fixed:
-        require(can_change_city_fixed(actor), _("City-fixed arrangements are made only by the city bureau."))
-    if not scope.city:
+    `add` applies every rule of the plan to one pairing and raises for it alone (NotAllowed: who may not;
+    ValidationError: what the plan refuses), writing nothing; `save` writes every pairing added in one INSERT per
+    database batch, with its history, and re-checks the actor's area in one query. Use both inside one transaction.
+
+    With `preload` what the rules look up (live pairs, district pairings, the county's pairable schools) is read
+    once per cycle; without it each `add` asks the database about its own pairing (a single pairing)."""
+
+    def __init__(self, *, actor: Any, preload: bool = False) -> None:
+        self.actor = actor
+        self.scope = scope_of(actor)
+        self.facts = LoadedFacts() if preload else DATABASE
+        self.preload = preload
+        self.pending: list[Pairing] = []
+        self._pairable: set[int] | None = None
+        self._county: County | None = None
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+    def add(
+        self,
+        *,
+        helper: School,
+        recipient: School,
+        stage: str,
+        tier: str,
+        cycle: Cycle,
+        arranged_by: str | None = None,
+        arranged_by_county: County | None = None,
+        is_city_fixed: bool = False,
+        lead_school: School | None = None,
+        status: str = PairingStatus.ACTIVE,
+        starts_on: datetime.date | None = None,
+        reason: str = "",
+        **contacts: str,
+    ) -> Pairing:
+        """Check one new pairing for the batch's actor; raise if the plan or the actor's role refuses it.
+
+        A county bureau's pairings are arranged by that bureau (the arranging unit defaults to it and may be no
+        other), involve a school of its own, and are never city-fixed (R12, R16)."""
+        if set(contacts) - set(CONTACT_FIELDS):
+            raise TypeError(f"Unknown pairing fields: {sorted(set(contacts) - set(CONTACT_FIELDS))}")
+        actor, scope = self.actor, self.scope
         require(
-            arranged_by_county is None or arranged_by_county.pk == scope.county_id,
-            _("A county bureau arranges pairings in its own name only; the arranging unit cannot be another bureau."),
+            scope.city or (scope.writes and bool(scope.county_id)),
+            _("Only the city bureau and county bureaus arrange pairings."),
         )
-        require(lead_school is None, _("Lead schools are designated by the city bureau."))
-        arranged_by, arranged_by_county = ArrangedBy.COUNTY, County.objects.get(pk=scope.county_id)
-    if status == PairingStatus.ENDED:
-        raise ValidationError({"status": _("A new pairing is proposed or active; end it afterwards.")})
-    if arranged_by is None:
-        arranged_by = ArrangedBy.COUNTY if arranged_by_county else ArrangedBy.CITY
-    pairing = Pairing(
-        helper=helper,
-        recipient=recipient,
-        stage=stage,
-        tier=tier,
-        cycle=cycle,
-        arranged_by=arranged_by,
-        arranged_by_county=arranged_by_county,
-        is_city_fixed=is_city_fixed,
-        lead_school=lead_school,
-        status=status,
-        starts_on=starts_on or cycle.first_day,
-        **contacts,
-    )
-    _county_pairing_check(actor, pairing)
-    pairing_check(pairing)
-    return save_checked(pairing, actor=actor, reason=reason, clean=False)
+        if is_city_fixed:
+            require(can_change_city_fixed(actor), _("City-fixed arrangements are made only by the city bureau."))
+        if not scope.city:
+            require(
+                arranged_by_county is None or arranged_by_county.pk == scope.county_id,
+                _(
+                    "A county bureau arranges pairings in its own name only; the arranging unit cannot be another "
+                    "bureau."
+                ),
+            )
+            require(lead_school is None, _("Lead schools are designated by the city bureau."))
+            if self._county is None:
+                self._county = County.objects.get(pk=scope.county_id)
+            arranged_by, arranged_by_county = ArrangedBy.COUNTY, self._county
+        if status == PairingStatus.ENDED:
+            raise ValidationError({"status": _("A new pairing is proposed or active; end it afterwards.")})
+        if arranged_by is None:
+            arranged_by = ArrangedBy.COUNTY if arranged_by_county else ArrangedBy.CITY
+        pairing = Pairing(
+            helper=helper,
+            recipient=recipient,
+            stage=stage,
+            tier=tier,
+            cycle=cycle,
+            arranged_by=arranged_by,
+            arranged_by_county=arranged_by_county,
+            is_city_fixed=is_city_fixed,
+            lead_school=lead_school,
+            status=status,
+            starts_on=starts_on or cycle.first_day,
+            **contacts,
+        )
+        if self.preload and self._pairable is None and not scope.city:
+            self._pairable = set(pairable_schools(user=actor).values_list("pk", flat=True))
+        _county_pairing_check(actor, pairing, self._pairable)
+        pairing_check(pairing, self.facts)
+        record_actor(pairing, actor, reason)
+        self.facts.record(pairing)
+        self.pending.append(pairing)
+        return pairing
+
+    def save(self) -> list[Pairing]:
+        """Write every pairing added, with its history; return them."""
+        saved, self.pending = save_checked_many(self.pending, actor=self.actor), []
+        return saved
+
+
+@transaction.atomic
+def pairing_create(*, actor: Any, **fields: Any) -> Pairing:
+    """Create one pairing for `actor` after every rule of the plan (see `PairingBatch.add` for the fields);
+    refusals raise and write nothing."""
+    batch = PairingBatch(actor=actor)
+    batch.add(**fields)
+    return batch.save()[0]
 
 
 @transaction.atomic

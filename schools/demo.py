@@ -10,10 +10,12 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from django.db import transaction
-from simple_history.utils import bulk_create_with_history
+
+from liuzhou_pairing.actors import SYSTEM
 
 from .choices import Location, Ownership, SchoolType, Standing, TownshipKind
 from .models import County, ManagementArea, School, Township
+from .services import SchoolBatch
 
 DEMO_PREFIX = "【演示】"
 SCALES = {"liuzhou": 1, "region": 14}
@@ -186,17 +188,15 @@ class DemoBuilder:
 def demo_schools_generate(*, seed: int, scale: str = "liuzhou") -> int:
     """Replace the demo schools with a fresh landscape for `seed`; return how many schools were made.
 
-    Each school is validated with `full_clean` (fields, hierarchy, constraints); names are unique by
-    construction, so uniqueness and check constraints are left to the database, which enforces them on insert.
+    Each school goes through the schools' batch write path as the system, with every check an imported school
+    gets; they are written together at the end.
     """
     if scale not in SCALES:
         raise ValueError(f"Unknown scale {scale!r}; choose one of {sorted(SCALES)}")
     if not County.objects.exists():
         raise ValueError("Load the areas first: python manage.py load_liuzhou")
     School.objects.demo().delete()
-    schools = []
+    batch = SchoolBatch(actor=SYSTEM, preload=True)
     for school in DemoBuilder(seed, copies=SCALES[scale]).build():
-        school.full_clean(validate_unique=False, validate_constraints=False)
-        schools.append(school)
-    bulk_create_with_history(schools, School, batch_size=1000)
-    return len(schools)
+        batch.add(school)
+    return len(batch.save())

@@ -12,7 +12,7 @@ from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, YesNoWidg
 
 from .choices import CountyKind, Location, Ownership, SchoolStatus, SchoolType, Standing, TownshipKind
 from .models import County, ManagementArea, School, Township, Village
-from .services import area_save, school_save
+from .services import SchoolBatch, area_save
 
 COUNTY_COLUMN = "县（区）"
 TOWNSHIP_COLUMN = "乡镇（街道）"
@@ -171,7 +171,7 @@ class TextWidget(widgets.CharWidget):
 
 
 class AreaLookupsMixin:
-    def load_lookups(self) -> None:
+    def load_lookups(self, dataset=None) -> None:
         AREAS.load()
 
 
@@ -232,9 +232,13 @@ class SchoolResource(AreaLookupsMixin, BaseModelResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
+        use_bulk = True  # rows are written together by SchoolBatch, without a savepoint each
 
     def get_queryset(self):
         return School.objects.select_related("county", "township", "village", "management_area", "merged_into")
+
+    def new_batch(self) -> SchoolBatch:
+        return SchoolBatch(actor=self.user, preload=True)
 
     def before_import_row(self, row, **kwargs: Any) -> None:
         # Blank optional choice cells take the model's defaults rather than an empty value.
@@ -245,9 +249,6 @@ class SchoolResource(AreaLookupsMixin, BaseModelResource):
         ):
             if column in row and not _text(row[column]):
                 row[column] = default
-
-    def save_through_service(self, instance: School, *, is_create: bool) -> None:
-        school_save(school=instance, actor=self.user)
 
 
 class CountyResource(AreaLookupsMixin, BaseModelResource):

@@ -202,3 +202,21 @@ def test_pairing_page_shows_the_agreements_problems_and_countermeasures(city_adm
     page = city_admin.get(reverse("admin:pairings_pairing_change", args=[pairing.pk])).content.decode()
     assert "青年教师多" in page and "师徒结对" in page and "教师发展帮扶" in page
     assert reverse("admin:pairings_agreement_change", args=[agreement.pk]) in page
+
+
+def test_a_pairings_import_costs_a_constant_number_of_queries_per_row(city_admin, world):
+    """Schools and cycles are looked up once per distinct cell, the rules' look-ups once per file, and new pairings
+    are written together: ten times the rows cost no more queries but a few INSERT statements."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    helper = world.central()
+    counts = {}
+    for n in (5, 50):
+        villages = [world.village_school(f"{n}号村小学{i}") for i in range(n)]
+        rows = [[world.cycle.name, "义务教育", "乡—村", helper.name, v.name, "测试县", "", ""] for v in villages]
+        with CaptureQueriesContext(connection) as queries:
+            response = post_import(city_admin, "admin:pairings_pairing_import", HEADERS, rows)
+        assert response.context["confirm_form"] is not None
+        counts[n] = len(queries.captured_queries)
+    assert counts[50] - counts[5] <= 4, counts

@@ -1,5 +1,7 @@
 """Generate a synthetic school landscape with its pairings over the real areas (replaces earlier demo data)."""
 
+import time
+
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
@@ -27,8 +29,9 @@ class Command(BaseCommand):
                     if step.clear is not None:
                         step.clear()
                 for step in steps:
+                    started = time.perf_counter()
                     count = step.generate(seed=seed, scale=scale)
-                    self.stdout.write(f"{step.generate.__name__}: {count}")
+                    self.stdout.write(f"{step.generate.__name__}: {count} ({time.perf_counter() - started:.1f} s)")
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Demo data generated (seed {seed}, scale {scale})."))
