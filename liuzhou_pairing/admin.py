@@ -4,17 +4,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
-from django.http import HttpResponseRedirect
-from django.urls import reverse
-from django.utils.translation import gettext as _
 from import_export.admin import ImportExportModelAdmin as BaseImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
 from .access import NotAllowed
+from .imports import ImportMixin
 from .scope import scope_of
 
 # (app label, model name, field name) → the queryset a user may choose from in that autocomplete field, for
@@ -206,7 +203,7 @@ class ScopedInlineMixin(VersionedInlineMixin):
         return parent._meta.model._default_manager.editable_by(request.user).filter(pk=parent.pk).exists()
 
 
-class ImportExportModelAdmin(ServiceAdminMixin, ScopedAdminMixin, BaseImportExportModelAdmin):
+class ImportExportModelAdmin(ImportMixin, ServiceAdminMixin, ScopedAdminMixin, BaseImportExportModelAdmin):
     """Scoped admin with xlsx and csv import/export (the formats county clerks use). Resources get the
     requesting user, so that imports refuse rows outside the user's scope and record who made them."""
 
@@ -220,41 +217,6 @@ class ImportExportModelAdmin(ServiceAdminMixin, ScopedAdminMixin, BaseImportExpo
 
     def has_import_permission(self, request):
         return super().has_import_permission(request) and scope_of(request.user).writes
-
-    def write_to_tmp_storage(self, import_file, input_format):
-        # Excel on Chinese Windows saves CSV as GBK: read such a file as GB18030 (a superset) when it is not UTF-8,
-        # and keep it as UTF-8 for the confirmation step.
-        if not input_format.is_binary():
-            data = b"".join(import_file.chunks())
-            try:
-                text = data.decode("utf-8-sig")
-            except UnicodeDecodeError:
-                text = data.decode("gb18030")
-            import_file = ContentFile(text.encode("utf-8"))
-        return super().write_to_tmp_storage(import_file, input_format)
-
-    def add_data_read_fail_error_to_form(self, form, e):
-        form.add_error(
-            "import_file",
-            _("The file could not be read. Choose the format the file really has (xlsx or csv); save a CSV file as "
-              "UTF-8 or GBK."),
-        )  # fmt: skip
-
-    def get_import_data_kwargs(self, **kwargs):
-        # Confirming re-reads the file against the records as they are now: a row refused then rolls back the
-        # whole file, as in the preview.
-        return {**super().get_import_data_kwargs(**kwargs), "rollback_on_validation_errors": True}
-
-    def process_result(self, result, request):
-        if not (result.has_errors() or result.has_validation_errors()):
-            return super().process_result(result, request)
-        for row in result.invalid_rows:
-            text = " ".join(str(m) for field_messages in row.error_dict.values() for m in field_messages)
-            messages.error(request, _("Row %(number)s: %(errors)s") % {"number": row.number, "errors": text})
-        for number, _errors in result.row_errors():
-            messages.error(request, _("Row %(number)s could not be imported.") % {"number": number})
-        messages.error(request, _("Nothing was imported: records changed since the preview. Import the file again."))
-        return HttpResponseRedirect(reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_import"))
 
 
 class ScopedModelAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):

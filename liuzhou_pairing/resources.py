@@ -6,7 +6,7 @@ exported under one UI language must import under another.
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -23,6 +23,14 @@ def escape_formula(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
         return "'" + value
     return value
+
+
+# A preview shows each row's changes up to this many rows; a longer file is previewed as counts and refused rows.
+PREVIEW_ROWS = 200
+
+
+def _filled(value: Any) -> bool:
+    return value is not None and str(value).strip() != ""
 
 
 class ImportRefused(Exception):
@@ -85,6 +93,14 @@ class YesNoWidget(widgets.Widget):
 
 
 class _UnshownDiff(resources.Diff):
+    """A diff that reads and shows nothing, for rows whose changes are not shown."""
+
+    def __init__(self, resource, instance, new) -> None:
+        self.new = new
+
+    def compare_with(self, resource, instance) -> None:
+        pass
+
     def as_html(self) -> list:
         return []
 
@@ -114,14 +130,49 @@ class BaseModelResource(resources.ModelResource):
         super().before_import(dataset, **kwargs)
 
     def import_data(self, dataset, dry_run: bool = False, **kwargs: Any):
-        self.dry_run = dry_run
+        # Only the preview of a short file shows each row's changes; confirming does not render them again.
+        self.show_diff = dry_run and len(dataset) <= PREVIEW_ROWS
         return super().import_data(dataset, dry_run=dry_run, **kwargs)
 
     def get_diff_class(self):
-        # Only the preview shows each row's changes; confirming does not render them again.
-        if getattr(self, "dry_run", True):
-            return super().get_diff_class()
-        return _UnshownDiff
+        return super().get_diff_class() if getattr(self, "show_diff", True) else _UnshownDiff
+
+    def import_instance(self, instance, row, **kwargs: Any) -> None:
+        # A blank required cell is reported as such, before anything looks the row's object up.
+        errors: dict = {}
+        try:
+            super().import_instance(instance, row, **kwargs)
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        for field in self.required_fields():
+            if field.attribute not in errors and field.column_name in row and not _filled(row[field.column_name]):
+                errors[field.attribute] = [_("Fill in %(column)s.") % {"column": field.column_name}]
+        errors = self.check_row(instance, errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def check_row(self, instance, errors: dict) -> dict:
+        """Return `errors` with what the resource finds wrong in the row's instance before its service sees it."""
+        return errors
+
+    def required_fields(self) -> list:
+        """Return the fields a row must fill: the import keys, and model fields that may not be blank and have no
+        default."""
+        if getattr(self, "_required", None) is None:
+            keys = set(self._meta.import_id_fields or ())
+            self._required = []
+            for field in self.get_import_fields():
+                if field.readonly or not field.attribute:
+                    continue
+                try:
+                    model_field = self._meta.model._meta.get_field(field.attribute)
+                except FieldDoesNotExist:
+                    model_field = None
+                if field.attribute in keys or (
+                    model_field is not None and not model_field.blank and not model_field.has_default()
+                ):
+                    self._required.append(field)
+        return self._required
 
     def new_batch(self) -> Any:
         """Return the service's batch for this file, or None to save row by row."""

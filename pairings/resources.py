@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget
@@ -133,6 +134,28 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
     is_city_fixed = fields.Field("is_city_fixed", "市局统筹", readonly=True, widget=widgets.Widget())
     warnings = fields.Field("warnings", "预警", readonly=True, widget=WarningsWidget())
 
+    # The import template's explanation of the columns that need more than their kind (see liuzhou_pairing.imports),
+    # and its example row.
+    column_help = {
+        "cycle": gettext_lazy("The cycle's full name, as on its page."),
+        "starts_on": gettext_lazy("Blank means the first day of the cycle."),
+        "helper": gettext_lazy("The helping school: its 10-digit national school code or its exact full name."),
+        "recipient": gettext_lazy("The receiving school: its 10-digit national school code or its exact full name."),
+        "helper_phone": gettext_lazy("A landline with its area code, or an 11-digit mobile number."),
+        "recipient_phone": gettext_lazy("A landline with its area code, or an 11-digit mobile number."),
+        "arranged_by_county": gettext_lazy(
+            "市教育局, or a county-level education bureau (融水县教育局). A county bureau may leave it blank: the row "
+            "is then its own arrangement."
+        ),
+        "end_reason": gettext_lazy("Only for a pairing that ends (状态 已结束): why it ends."),
+    }
+    template_example = {
+        "cycle": "2016—2020年结对帮扶", "stage": "义务教育", "tier": "县—乡", "starts_on": "2016-09-01",
+        "helper": "融水县第一小学", "helper_contact": "李老师", "helper_phone": "0772-5123456",
+        "recipient": "融水镇中心小学", "recipient_contact": "王老师", "recipient_phone": "13800000000",
+        "arranged_by_county": "融水县教育局", "status": "帮扶中",
+    }  # fmt: skip
+
     class Meta:
         model = Pairing
         import_id_fields = ["cycle", "helper", "recipient"]
@@ -190,6 +213,17 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
         if field.attribute == "is_city_fixed":
             return "是" if instance.is_city_fixed else "否"
         return super().export_field(field, instance, **kwargs)
+
+    def check_row(self, instance: Pairing, errors: dict) -> dict:
+        # The real reason first: a school named on both sides is refused as such, before the service asks whether
+        # the user may arrange a pairing of that school.
+        if (
+            not errors.keys() & {"helper", "recipient"}
+            and instance.helper_id is not None
+            and (instance.helper_id == instance.recipient_id)
+        ):
+            errors["recipient"] = [_("A school cannot help itself.")]
+        return errors
 
     def before_import_row(self, row, **kwargs: Any) -> None:
         if "状态" in row and not _text(row["状态"]):

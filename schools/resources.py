@@ -202,6 +202,25 @@ class SchoolResource(AreaLookupsMixin, BaseModelResource):
     note = fields.Field("note", "备注", widget=TextWidget())
     is_demo = fields.Field("is_demo", "演示数据", widget=YesNoWidget(), readonly=True)
 
+    # The import template's explanation of the columns that need more than their kind (see liuzhou_pairing.imports),
+    # and its example row.
+    column_help = {
+        "name": gettext_lazy("The school's full name. A row naming a school of the registry changes that school."),
+        "school_code": gettext_lazy("The 10-digit national school code, when the school has one."),
+        "county": gettext_lazy("The county-level unit: its short name, full name or code."),
+        "management_area": gettext_lazy("Only for a school of 柳东新区 or 阳和工业新区."),
+        "township": gettext_lazy("The township or street: its name within the county, or its 9-digit code."),
+        "village": gettext_lazy("The village or community: its name within the township, or its 12-digit code."),
+        "contact_phone": gettext_lazy("A landline with its area code, or an 11-digit mobile number."),
+        "merged_into": gettext_lazy("For a merged school: the full name of the school it merged into."),
+    }
+    template_example = {
+        "name": "融水镇第二小学", "school_code": "4502250099", "school_type": "小学", "ownership": "公办",
+        "location": "乡镇", "is_central": "否", "is_city_administered": "否", "standing": "一般", "county": "融水县",
+        "township": "融水镇", "address": "融水镇寿星路 1 号", "contact_person": "王老师",
+        "contact_phone": "0772-5123456", "status": "正常办学",
+    }  # fmt: skip
+
     class Meta:
         model = School
         import_id_fields = ["name"]

@@ -209,4 +209,4 @@ def test_a_gbk_csv_from_excel_imports_and_an_unreadable_file_is_explained_in_chi
     broken.name = "学校.xlsx"
     response = city_admin.post(reverse("admin:schools_school_import"), {"format": "0", "resource": "0",
                                                                          "import_file": broken})  # fmt: skip
-    assert "无法读取该文件" in response.content.decode()
+    assert "既不是 xlsx 工作簿" in response.content.decode()
