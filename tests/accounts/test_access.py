@@ -447,7 +447,7 @@ def test_an_import_confirmed_after_a_row_became_invalid_writes_nothing(as_user, 
     response = client.post(reverse("admin:pairings_pairing_process_import"), confirm, follow=True)
     page = response.content.decode()
     assert "没有导入任何数据" in page
-    assert "第 1 行" in page
+    assert "第 2 行" in page  # the first data row is line 2 of the spreadsheet
     assert not Pairing.objects.filter(helper=town_school).exists()
 
 
