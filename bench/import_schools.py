@@ -4,12 +4,14 @@ the admin as the city bureau. Run it against the database under test, for exampl
     scripts/with-postgres .venv/bin/python bench/import_schools.py --rows 5000
 
 It migrates that database and loads the Liuzhou areas first, and removes the schools it made at the end. It prints
-the seconds and the number of SQL statements of each step.
+the seconds and the number of SQL statements of each step, the size of the preview page, and the process's peak
+memory (resident set) after each step.
 """
 
 import argparse
 import io
 import os
+import resource
 import sys
 import time
 from pathlib import Path
@@ -40,6 +42,11 @@ def workbook(rows: int) -> io.BytesIO:
     data.seek(0)
     data.name = "schools.xlsx"
     return data
+
+
+def peak_mb() -> float:
+    """Return the peak resident memory of this process so far, in MB (Linux reports kilobytes)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 class StatementCounter:
@@ -83,6 +90,7 @@ def main() -> None:
     client = Client()
     client.force_login(user)
     upload = workbook(args.rows)
+    print(f"peak memory before the import: {peak_mb():.0f} MB")
 
     print(f"database: {connection.vendor}; rows: {args.rows}")
     queries = StatementCounter()
@@ -93,7 +101,8 @@ def main() -> None:
         preview = time.perf_counter() - started
     result = response.context["result"]
     assert not result.has_errors() and not result.has_validation_errors(), "the bench file should import cleanly"
-    print(f"preview: {preview:.1f} s, {queries.count} statements ({queries.count / args.rows:.1f} a row)")
+    print(f"preview: {preview:.1f} s, {queries.count} statements ({queries.count / args.rows:.1f} a row); "
+          f"page {len(response.content) / 1024:.0f} KB; peak memory {peak_mb():.0f} MB")  # fmt: skip
     confirm = response.context["confirm_form"].initial
     queries = StatementCounter()
     with connection.execute_wrapper(queries):
@@ -103,7 +112,7 @@ def main() -> None:
     assert response.status_code == 302, response.status_code
     created = School.objects.filter(name__startswith="基准测试学校").count()
     print(f"confirm: {confirmed:.1f} s, {queries.count} statements ({queries.count / args.rows:.1f} a row); "
-          f"{created} schools created")  # fmt: skip
+          f"{created} schools created; peak memory {peak_mb():.0f} MB")  # fmt: skip
     School.history.filter(name__startswith="基准测试学校").delete()
     School.objects.filter(name__startswith="基准测试学校").delete()
 

@@ -255,6 +255,8 @@ class Preview:
     refused_rows: list[RefusedRow] = field(default_factory=list)
     file_errors: list[str] = field(default_factory=list)
     show_rows: bool = False
+    headers: list[str] = field(default_factory=list)  # the resource's columns the file has
+    rows: list[tuple[str, list]] = field(default_factory=list)  # a short file's rows: (import type, changes)
 
     @property
     def total(self) -> int:
@@ -281,8 +283,9 @@ def _error_text(error: BaseException) -> str:
     return _("An unexpected error stopped the import; nothing was imported. Tell the system's administrator.")
 
 
-def preview_of(result, resource, *, limit: int = REFUSED_ROWS_SHOWN) -> Preview:
-    """Count the rows of an import result and collect the refused ones, each reason under its column name."""
+def preview_of(result, resource, *, file_headers: Iterable[str] = (), limit: int = REFUSED_ROWS_SHOWN) -> Preview:
+    """Count the rows of an import result and collect the refused ones, each reason under its column name; show
+    the columns of the file (`file_headers`) of each refused row and, for a short file, of every row."""
     totals = result.totals
     preview = Preview(
         new=totals[RowResult.IMPORT_TYPE_NEW],
@@ -291,6 +294,12 @@ def preview_of(result, resource, *, limit: int = REFUSED_ROWS_SHOWN) -> Preview:
         refused=totals[RowResult.IMPORT_TYPE_INVALID] + totals[RowResult.IMPORT_TYPE_ERROR],
         show_rows=result.total_rows <= PREVIEW_ROWS,
     )
+    present = set(file_headers)
+    shown = [i for i, header in enumerate(result.diff_headers) if header in present]
+    preview.headers = [result.diff_headers[i] for i in shown]
+    if preview.show_rows:
+        preview.rows = [(row.import_type, [row.diff[i] for i in shown if i < len(row.diff)])
+                        for row in result.valid_rows()]  # fmt: skip
     names = _column_names(resource)
     refused: list[RefusedRow] = []
     for row in result.invalid_rows:
@@ -298,7 +307,8 @@ def preview_of(result, resource, *, limit: int = REFUSED_ROWS_SHOWN) -> Preview:
         for key, messages_ in row.error_dict.items():
             column = "" if key == NON_FIELD_ERRORS else names.get(key) or _verbose_name(resource, key)
             reasons.extend((column, str(m)) for m in messages_)
-        refused.append(RefusedRow(line=row.number + 1, reasons=reasons, values=list(row.values)))
+        values = [row.values[i] for i in shown if i < len(row.values)]
+        refused.append(RefusedRow(line=row.number + 1, reasons=reasons, values=values))
     for number, errors in result.row_errors():
         refused.append(RefusedRow(line=number + 1, reasons=[("", _error_text(e.error)) for e in errors]))
     refused.sort(key=lambda r: r.line)
@@ -393,7 +403,7 @@ class ImportMixin:
             dataset, dry_run=True, raise_errors=False, file_name=upload.name, user=request.user,
             **self.get_import_data_kwargs(request=request, form=form, **kwargs),
         )  # fmt: skip
-        context = {"result": result, "preview": preview_of(result, resource)}
+        context = {"result": result, "preview": preview_of(result, resource, file_headers=dataset.headers)}
         if result.has_errors() or result.has_validation_errors():
             tmp_storage.remove()
         else:
