@@ -33,7 +33,7 @@ class PairingAdminSite(admin.AdminSite):
 
     def get_app_list(self, request: HttpRequest, app_label: str | None = None) -> list[dict[str, Any]]:
         apps = super().get_app_list(request, app_label)
-        last = len(ADMIN_ORDER) + 1
+        last = 1000  # after every registered app
         for app in apps:
             _order, models = ADMIN_ORDER.get(app["app_label"], (last, ()))
             rank = {name: i for i, name in enumerate(models)}

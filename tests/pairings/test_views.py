@@ -132,6 +132,7 @@ def test_home_keeps_the_model_list_ordered_by_the_work(as_user):
     assert content.index("/admin/pairings/pairing/") < content.index("/admin/pairings/agreement/")
     assert content.index("/admin/pairings/") < content.index("/admin/schools/school/")
     assert content.index("/admin/schools/school/") < content.index("/admin/schools/county/")
+    assert content.index("/admin/schools/village/") < content.index("/admin/auth/user/")  # accounts come after
 
 
 REPORTS = ["pairings:coverage", "pairings:warnings", "pairings:late_agreements", "pairings:late_work_plans"]
