@@ -10,17 +10,29 @@ class PairingsConfig(AppConfig):
 
     def ready(self) -> None:
         from liuzhou_pairing.admin import register_autocomplete_choices
+        from liuzhou_pairing.home import register_home_items
+        from liuzhou_pairing.reports import register_report
+        from liuzhou_pairing.site import register_admin_order
         from liuzhou_pairing.steps import register_demo_step, register_load_step
         from schools.services import register_school_change_check
 
-        from .demo import demo_pairings_clear, demo_pairings_generate
+        from .demo import demo_pairings_clear, demo_pairings_generate, demo_records_clear, demo_records_generate
+        from .home import pairing_home_items
         from .liuzhou import liuzhou_arrangements_load
         from .selectors import pairable_schools
         from .services import pairings_follow_school
+        from .views import REPORTS
 
         register_load_step(30, liuzhou_arrangements_load)
         register_demo_step(20, demo_pairings_generate, clear=demo_pairings_clear)
+        register_demo_step(30, demo_records_generate, clear=demo_records_clear)
         register_school_change_check(pairings_follow_school)
+        register_home_items(10, pairing_home_items)
+        for report in REPORTS:
+            register_report(report)
+        # The admin's model list puts the work first: pairings, then schools (see schools/apps.py), then areas.
+        register_admin_order("pairings", 10, ["pairing", "agreement", "workplan", "cycle", "semester",
+                                              "districtpairing"])  # fmt: skip
 
         # Choosing the two schools of a pairing, a county bureau may name schools of the county it is paired
         # with (R8, R11, R12), which it does not otherwise see.

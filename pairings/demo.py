@@ -5,10 +5,12 @@ teaching points are helped by a neighbouring village school (a village–village
 coverage and warning reports have something to find.
 """
 
+import datetime
 import random
 from collections import defaultdict
 from itertools import cycle as round_robin
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 
@@ -16,10 +18,10 @@ from liuzhou_pairing.actors import SYSTEM
 from schools.choices import Location, Ownership, SchoolType, Stage, Standing
 from schools.models import County, School
 
-from .choices import ArrangedBy, Tier
+from .choices import ArrangedBy, PairingStatus, Tier, WorkPlanStatus
 from .liuzhou import liuzhou_cycle
-from .models import Agreement, Pairing, Problem
-from .services import PairingBatch
+from .models import Agreement, Pairing, Problem, WorkPlan
+from .services import PairingBatch, agreement_save, work_plan_review, work_plan_submit
 
 LEAVE_OUT = 1 / 70
 VILLAGE_VILLAGE = 0.05
@@ -183,3 +185,88 @@ def demo_pairings_generate(*, seed: int, scale: str = "liuzhou") -> int:
     """Create the demo pairings for the current demo schools; return how many were made."""
     demo_pairings_clear()
     return DemoPairer(seed).run()
+
+
+# --- Demo agreements and work plans, so that the home page and the reports show something ----------------------
+
+# Agreements recorded per county (of its demo pairings), in this rotation; the other pairings have none yet, so
+# they count as unsigned once the deadline has passed.
+AGREEMENTS_PER_COUNTY = 12
+AGREEMENT_KINDS = ("on_time", "on_time", "late", "on_time", "unsigned", "on_time", "late", "on_time")
+# Work plans of the real units, in this rotation over the counties by code, then the schools by name.
+WORK_PLAN_STATES = ("submitted", "late", "accepted", "returned", "missing")
+SURNAMES = "王李张刘陈杨黄赵吴周"
+RETURN_REASON = "演示数据：结对安排表缺少联系人和电话，请补充后重新报送。"
+# The smallest file the document check accepts as a PDF: the demo's stand-in for a stamped scan.
+DEMO_PDF = b"%PDF-1.4\n% demo\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+
+def demo_records_clear(**kwargs) -> int:
+    """Remove the demo agreements (with their problems and history) and put the work plans filled in as demo data
+    back to "not submitted", as they were; real agreements and plans are never touched."""
+    agreements = Agreement.objects.filter(is_demo=True)
+    Problem.objects.filter(agreement__in=agreements).delete()
+    Agreement.history.filter(is_demo=True).delete()
+    count, _ = agreements.delete()
+    plans = WorkPlan.objects.filter(is_demo=True)
+    WorkPlan.history.filter(is_demo=True).delete()
+    count += plans.update(status=WorkPlanStatus.MISSING, submitted_on=None, document="", has_arrangement_tables=False,
+                          return_reason="", is_demo=False)  # fmt: skip
+    return count
+
+
+def _demo_agreement(pairing: Pairing, kind: str, rng: random.Random, *, scan: bool) -> Agreement:
+    deadline = pairing.cycle.agreement_deadline
+    agreement = Agreement(pairing=pairing, is_demo=True, plan="演示数据：一对帮扶一精准方案。")
+    if kind != "unsigned":
+        days = -rng.randint(1, 20) if kind == "on_time" else rng.randint(10, 90)
+        agreement.signed_on = deadline + datetime.timedelta(days=days)
+        agreement.helper_signatory = f"{rng.choice(SURNAMES)}校长"
+        agreement.recipient_signatory = f"{rng.choice(SURNAMES)}校长"
+        if scan:
+            agreement.scan = ContentFile(DEMO_PDF, name="demo-agreement.pdf")
+    return agreement_save(agreement=agreement, actor=SYSTEM)
+
+
+def _demo_work_plan(plan: WorkPlan, state: str, rng: random.Random) -> int:
+    if state == "missing":
+        return 0
+    deadline = plan.cycle.work_plan_deadline
+    days = rng.randint(10, 40) if state == "late" else -rng.randint(1, 10)
+    plan.is_demo = True
+    plan = work_plan_submit(
+        plan=plan, actor=SYSTEM, submitted_on=deadline + datetime.timedelta(days=days),
+        document=ContentFile(DEMO_PDF, name="demo-work-plan.pdf"), has_arrangement_tables=True,
+    )  # fmt: skip
+    if state in ("accepted", "returned"):
+        reason = "" if state == "accepted" else RETURN_REASON
+        work_plan_review(plan=plan, actor=SYSTEM, accept=state == "accepted", reason=reason)
+    return 1
+
+
+@transaction.atomic
+def demo_records_generate(*, seed: int, scale: str = "liuzhou") -> int:
+    """Record demo agreements (signed on time, signed late, unsigned) for a sample of each county's demo pairings and
+    for the city-fixed pairs, and fill in the real units' work plans in every state (submitted on time, submitted
+    late, accepted, returned, missing), all through the services and marked as demo data. Return how many."""
+    rng = random.Random(seed)
+    cycle = liuzhou_cycle()
+    without = Pairing.objects.filter(cycle=cycle, status=PairingStatus.ACTIVE, agreement__isnull=True)
+    without = without.select_related("cycle").order_by("pk")
+    by_county: dict[int | None, list[Pairing]] = defaultdict(list)
+    for pairing in without.filter(Q(helper__is_demo=True) | Q(recipient__is_demo=True)):
+        by_county[pairing.arranged_by_county_id].append(pairing)
+    count = 0
+    for county_id in sorted(by_county, key=lambda pk: pk or 0):
+        pairings = by_county[county_id]
+        for i, pairing in enumerate(rng.sample(pairings, min(AGREEMENTS_PER_COUNTY, len(pairings)))):
+            _demo_agreement(pairing, AGREEMENT_KINDS[i % len(AGREEMENT_KINDS)], rng, scan=i % 2 == 0)
+            count += 1
+    for i, pairing in enumerate(without.filter(is_city_fixed=True)):
+        _demo_agreement(pairing, AGREEMENT_KINDS[i % len(AGREEMENT_KINDS)], rng, scan=i % 3 == 0)
+        count += 1
+    # Only plans no one has touched: a real submission is never overwritten.
+    plans = WorkPlan.objects.filter(cycle=cycle, status=WorkPlanStatus.MISSING).select_related("cycle")
+    for i, plan in enumerate(plans.order_by("county__code", "school__name")):
+        count += _demo_work_plan(plan, WORK_PLAN_STATES[i % len(WORK_PLAN_STATES)], rng)
+    return count

@@ -400,6 +400,8 @@ class Agreement(Versioned):
         validators=[validate_document],
         help_text=_("PDF or image, at most 10 MB."),
     )
+    # Demo data on a real pairing (a city-fixed pair): removed by the next demo generation, real ones never.
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
     objects = AgreementQuerySet.as_manager()
     history = History()
@@ -551,6 +553,8 @@ class WorkPlan(Versioned):
     )
     has_arrangement_tables = models.BooleanField(_("arrangement tables attached"), default=False)
     return_reason = models.CharField(_("reason for returning"), max_length=200, blank=True)
+    # A real unit's plan filled in as demo data: reset to "not submitted" by the next demo generation.
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
     objects = WorkPlanQuerySet.as_manager()
     history = History()

@@ -49,6 +49,14 @@ def current_semester(*, today: datetime.date | None = None) -> Semester | None:
     return Semester.objects.started(today or timezone.localdate()).order_by("-starts_on").first()
 
 
+def current_cycle(*, today: datetime.date | None = None) -> Cycle | None:
+    """Return the cycle of the current semester; before any semester has started, the latest cycle."""
+    semester = current_semester(today=today)
+    if semester is not None:
+        return semester.cycle
+    return Cycle.objects.order_by("-first_academic_year", "-first_term").first()
+
+
 def pairable_schools(*, user: Any) -> QuerySet[School]:
     """Return the schools `user` may name as helper or recipient: a county bureau its own schools and those of
     the counties it is district-paired with (R8, R11, R12); the city all; the others none."""
@@ -82,7 +90,9 @@ def coverage(*, cycle: Cycle, user: Any) -> list[CoverageRow]:
 
     schools = School.objects.for_user(user).active().select_related("county")
     rows: dict[tuple[int | None, str], CoverageRow] = {}
-    for school in schools.only("id", "name", "school_type", "ownership", "county__code", "county__name"):
+    for school in schools.only(
+        "id", "name", "school_type", "ownership", "county__code", "county__name", "county__short_name"
+    ):
         for stage in school.stages:
             key = (school.county_id, stage)
             row = rows.get(key)

@@ -7,6 +7,7 @@ class SchoolsConfig(AppConfig):
     verbose_name = _("Areas and schools")
 
     def ready(self) -> None:
+        from liuzhou_pairing.site import register_admin_order
         from liuzhou_pairing.steps import register_demo_step, register_load_step
 
         from .demo import demo_schools_generate
@@ -16,3 +17,4 @@ class SchoolsConfig(AppConfig):
         register_load_step(20, named_schools_load)
         # Demo schools are replaced by the generator itself (it deletes the earlier ones first).
         register_demo_step(10, demo_schools_generate)
+        register_admin_order("schools", 20, ["school", "county", "managementarea", "township", "village"])

@@ -70,3 +70,7 @@ class World:
 @pytest.fixture
 def world(db):
     return World()
+
+
+# The land of tests/accounts (two counties, a paired district, a user per role) serves the pages' tests too.
+from tests.accounts.conftest import as_user, land  # noqa: E402, F401

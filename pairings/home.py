@@ -1,0 +1,173 @@
+"""What awaits each role on the home page, from the pairings' selectors (registered in PairingsConfig.ready())."""
+
+import datetime
+from collections import Counter
+from typing import Any
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from liuzhou_pairing.home import HomeItem, county_display_name
+from liuzhou_pairing.scope import scope_of
+
+from .choices import PairingStatus, WorkPlanStatus
+from .models import Cycle, Pairing, WorkPlan
+from .selectors import coverage, current_cycle, late_agreements, late_work_plans, warnings_by_county
+
+
+def _county(county: Any) -> str:
+    return county_display_name(county) if county is not None else _("city-administered")
+
+
+def _report(name: str, cycle: Cycle) -> str:
+    return f"{reverse(name)}?cycle={cycle.pk}"
+
+
+def pairing_home_items(*, user: Any, today: datetime.date) -> list[HomeItem]:
+    """Return what awaits `user`: a county its warnings, coverage gaps, late agreements and its work plan; a school
+    its pairings, agreements to sign or scan and its own work plan; the city late work plans, coverage and
+    warnings per county; inspectors what they may read."""
+    scope = scope_of(user)
+    if scope.nothing:
+        return []
+    cycle = current_cycle(today=today)
+    if cycle is None:
+        return []
+    if scope.school_id:
+        return _school_items(user, cycle, today)
+    per_county = scope.everything
+    items = [_warnings_item(user, cycle, per_county), _coverage_item(user, cycle, per_county)]
+    if scope.writes:
+        items.append(_agreements_item(user, cycle, today))
+    if scope.city:
+        items += _work_plans_items(user, cycle, today)
+    elif scope.writes and scope.county_id:
+        plan = WorkPlan.objects.filter(cycle=cycle, county_id=scope.county_id).first()
+        if plan is not None:
+            items.append(_work_plan_item(plan, today))
+    return items
+
+
+def _warnings_item(user: Any, cycle: Cycle, per_county: bool) -> HomeItem:
+    groups = warnings_by_county(cycle=cycle, user=user)
+    count = sum(len(g.pairings) for g in groups)
+    details = [(_county(g.county), len(g.pairings)) for g in groups] if per_county else ()
+    return HomeItem(
+        label=_("Pairings with warnings"),
+        url=_report("pairings:warnings", cycle),
+        count=count,
+        level="warning" if count else "ok",
+        note=_("Pairings that depart from a rule of the plan: check and adjust them."),
+        details=details,
+    )
+
+
+def _coverage_item(user: Any, cycle: Cycle, per_county: bool) -> HomeItem:
+    rows = coverage(cycle=cycle, user=user)
+    gaps: Counter[str] = Counter()
+    for row in rows:
+        if row.uncovered:
+            gaps[_county(row.county)] += len(row.uncovered)
+    count = sum(gaps.values())
+    return HomeItem(
+        label=_("Public schools in no pairing"),
+        url=_report("pairings:coverage", cycle),
+        count=count,
+        level="danger" if count else "ok",
+        note=_("Every public school takes part in pairing assistance, at each stage it serves."),
+        details=list(gaps.items()) if per_county else (),
+    )
+
+
+def _agreements_item(user: Any, cycle: Cycle, today: datetime.date) -> HomeItem:
+    rows = late_agreements(cycle=cycle, user=user, today=today)
+    unsigned = sum(1 for row in rows if row.unsigned)
+    return HomeItem(
+        label=_("Agreements not signed or signed late"),
+        url=_report("pairings:late_agreements", cycle),
+        count=len(rows),
+        level="danger" if unsigned else "warning" if rows else "ok",
+        note=_("Not signed: %(unsigned)s; signed late: %(late)s. Deadline: %(deadline)s.")
+        % {"unsigned": unsigned, "late": len(rows) - unsigned, "deadline": cycle.agreement_deadline.isoformat()},
+    )
+
+
+def _work_plans_items(user: Any, cycle: Cycle, today: datetime.date) -> list[HomeItem]:
+    late = late_work_plans(cycle=cycle, user=user, today=today)
+    missing = sum(1 for plan in late if plan.status == WorkPlanStatus.MISSING)
+    to_review = WorkPlan.objects.for_user(user).filter(cycle=cycle, status=WorkPlanStatus.SUBMITTED).count()
+    url = _report("pairings:late_work_plans", cycle)
+    return [
+        HomeItem(
+            label=_("Work plans not submitted after the deadline"),
+            url=url,
+            count=missing,
+            level="danger" if missing else "ok",
+            note=_("Deadline: %(deadline)s.") % {"deadline": cycle.work_plan_deadline.isoformat()},
+        ),
+        HomeItem(
+            label=_("Work plans submitted late"),
+            url=url,
+            count=len(late) - missing,
+            level="warning" if len(late) - missing else "ok",
+        ),
+        HomeItem(
+            label=_("Work plans to review"),
+            url=f"{reverse('admin:pairings_workplan_changelist')}?cycle__id__exact={cycle.pk}&status__exact=submitted",
+            count=to_review,
+            level="warning" if to_review else "ok",
+            note=_("Submitted plans wait for you to accept or return them."),
+        ),
+    ]
+
+
+def _work_plan_item(plan: WorkPlan, today: datetime.date) -> HomeItem:
+    """The state of the unit's own work plan, shown as what it means: missing or late is a warning."""
+    status = plan.get_status_display()
+    late = plan.is_late(today)
+    if plan.status == WorkPlanStatus.MISSING:
+        level = "danger" if late else "warning"
+        status = _("not submitted, overdue") if late else status
+    elif plan.status == WorkPlanStatus.RETURNED:
+        level = "danger"
+    elif late:
+        level = "warning"
+        status = _("%(status)s, submitted late") % {"status": status}
+    else:
+        level = "ok" if plan.status == WorkPlanStatus.ACCEPTED else "info"
+    note = _("Deadline: %(deadline)s.") % {"deadline": plan.due_on.isoformat()}
+    if plan.status == WorkPlanStatus.RETURNED and plan.return_reason:
+        note = _("Returned: %(reason)s") % {"reason": plan.return_reason}
+    return HomeItem(
+        label=_("Our work plan"),
+        url=reverse("admin:pairings_workplan_change", args=[plan.pk]),
+        level=level,
+        status=status,
+        note=note,
+    )
+
+
+def _school_items(user: Any, cycle: Cycle, today: datetime.date) -> list[HomeItem]:
+    scope = scope_of(user)
+    live = Pairing.objects.for_user(user).filter(cycle=cycle).live()
+    pending = (
+        live.filter(status=PairingStatus.ACTIVE)
+        .filter(Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True) | Q(agreement__scan=""))
+        .count()
+    )
+    pairings_url = f"{reverse('admin:pairings_pairing_changelist')}?cycle__id__exact={cycle.pk}"
+    items = [
+        HomeItem(label=_("Our pairings"), url=pairings_url, count=live.count()),
+        HomeItem(
+            label=_("Agreements to sign or to upload the signed scan for"),
+            url=pairings_url,
+            count=pending,
+            level=("danger" if today > cycle.agreement_deadline else "warning") if pending else "ok",
+            note=_("Deadline: %(deadline)s.") % {"deadline": cycle.agreement_deadline.isoformat()},
+        ),
+    ]
+    plan = WorkPlan.objects.filter(cycle=cycle, school_id=scope.school_id).first()
+    if plan is not None:
+        items.append(_work_plan_item(plan, today))
+    return items
