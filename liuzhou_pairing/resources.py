@@ -13,16 +13,16 @@ from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
 from .access import NotAllowed
-
-# Cells starting with these can be run as formulas by spreadsheet programs (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from .xlsx import escape_formula, unescape_formula
 
 
-def escape_formula(value: Any) -> Any:
-    """Return `value` made inert for spreadsheets: text that looks like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+def unescape_dataset(dataset) -> None:
+    """Drop the apostrophe an export put before formula-looking text (a CSV file, or a workbook written before
+    workbooks used the quote-prefix style), so that a file exported and imported again is unchanged."""
+    for index, row in enumerate(dataset):
+        cleaned = tuple(unescape_formula(value) for value in row)
+        if cleaned != tuple(row):
+            dataset[index] = cleaned
 
 
 # A preview shows each row's changes up to this many rows; a longer file is previewed as counts and refused rows.
@@ -116,6 +116,10 @@ class BaseModelResource(resources.ModelResource):
     the whole file written at the end, in a few statements: set `use_bulk = True` in its Meta so that rows get no
     savepoint each."""
 
+    # Put an apostrophe before formula-looking text. The admin's export turns it off: its writers protect such text
+    # themselves (a quote-prefixed cell in a workbook, the apostrophe in CSV).
+    escape_formulas = True
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
         self.user = kwargs.get("user")
@@ -124,6 +128,7 @@ class BaseModelResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs: Any) -> None:
         self.user = kwargs.get("user", self.user)
+        unescape_dataset(dataset)
         self.load_lookups(dataset)
         self.batch = self.new_batch()
         self._visible = None
@@ -213,7 +218,8 @@ class BaseModelResource(resources.ModelResource):
         return super().skip_row(instance, original, row, import_validation_errors)
 
     def export_field(self, field, instance, **kwargs: Any) -> Any:
-        return escape_formula(super().export_field(field, instance, **kwargs))
+        value = super().export_field(field, instance, **kwargs)
+        return escape_formula(value) if self.escape_formulas else value
 
     def do_instance_save(self, instance, is_create: bool) -> None:
         try:
