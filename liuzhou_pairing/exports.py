@@ -32,8 +32,8 @@ from .xlsx import Column, Sheet, content_disposition, escape_formula, filename, 
 CHUNK_SIZE = 2000
 
 FORMAT_LABELS = {
-    XLSX: gettext_lazy("Excel workbook (.xlsx)"),
-    CSV: gettext_lazy("CSV text file (.csv, UTF-8)"),
+    XLSX: gettext_lazy("Spreadsheet (xlsx)"),
+    CSV: gettext_lazy("Comma-separated text (csv)"),
 }
 
 

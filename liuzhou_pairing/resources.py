@@ -4,6 +4,7 @@ Column headers of import files are Chinese literals on purpose: they are the fil
 exported under one UI language must import under another.
 """
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -31,6 +32,16 @@ PREVIEW_ROWS = 200
 
 def _filled(value: Any) -> bool:
     return value is not None and str(value).strip() != ""
+
+
+class DateWidget(widgets.DateWidget):
+    """Read a date written as text (2016-09-01) or as a workbook's date cell, which reads back as a datetime at
+    midnight: a date is stored either way, so that a re-imported date compares equal."""
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> Any:
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        return super().clean(value, row, **kwargs)
 
 
 class ImportRefused(Exception):
