@@ -56,6 +56,7 @@ class ChoiceWidget(widgets.Widget):
         self.choices = choices
         self.label = label
         self._values: dict[str, str] | None = None
+        self._labels: dict[str, str] | None = None
         super().__init__(**kwargs)
 
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> str:
@@ -81,8 +82,10 @@ class ChoiceWidget(widgets.Widget):
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         if not value:
             return ""
-        with translation.override("zh-hans"):
-            return str(self.choices(value).label)
+        if self._labels is None:  # read once per widget, not once per cell
+            with translation.override("zh-hans"):
+                self._labels = {choice.value: str(choice.label) for choice in self.choices}
+        return self._labels[self.choices(value).value]
 
 
 class YesNoWidget(widgets.Widget):
@@ -214,6 +217,14 @@ class BaseModelResource(resources.ModelResource):
             except ValidationError as exc:
                 raise ImportRefused("；".join(exc.messages)) from exc
         super().after_import(dataset, result, **kwargs)
+
+    def get_field_name(self, field) -> str:
+        # django-import-export looks the name up among all the fields for every cell; an export asks it once per
+        # cell, so keep the answers.
+        names = self.__dict__.setdefault("_field_names", {})
+        if id(field) not in names:
+            names[id(field)] = super().get_field_name(field)
+        return names[id(field)]
 
     def load_lookups(self, dataset=None) -> None:
         """Read what the file's cells (`dataset`) are looked up in, once per file (not once per cell)."""
