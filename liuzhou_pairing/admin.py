@@ -11,6 +11,7 @@ from import_export.admin import ImportExportModelAdmin as BaseImportExportModelA
 from import_export.formats.base_formats import CSV, XLSX
 
 from .access import NotAllowed
+from .exports import ExportMixin
 from .imports import ImportMixin
 from .scope import scope_of
 
@@ -203,9 +204,12 @@ class ScopedInlineMixin(VersionedInlineMixin):
         return parent._meta.model._default_manager.editable_by(request.user).filter(pk=parent.pk).exists()
 
 
-class ImportExportModelAdmin(ImportMixin, ServiceAdminMixin, ScopedAdminMixin, BaseImportExportModelAdmin):
+class ImportExportModelAdmin(
+    ImportMixin, ExportMixin, ServiceAdminMixin, ScopedAdminMixin, BaseImportExportModelAdmin
+):
     """Scoped admin with xlsx and csv import/export (the formats county clerks use). Resources get the
-    requesting user, so that imports refuse rows outside the user's scope and record who made them."""
+    requesting user, so that imports refuse rows outside the user's scope and record who made them; exports are
+    written by the kernel's writers (`exports.ExportMixin`)."""
 
     formats = [XLSX, CSV]
 

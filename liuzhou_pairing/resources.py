@@ -4,6 +4,7 @@ Column headers of import files are Chinese literals on purpose: they are the fil
 exported under one UI language must import under another.
 """
 
+import datetime
 from typing import Any
 
 from django.core.exceptions import FieldDoesNotExist, ValidationError
@@ -13,16 +14,16 @@ from django.utils.translation import gettext as _
 from import_export import resources, widgets
 
 from .access import NotAllowed
-
-# Cells starting with these can be run as formulas by spreadsheet programs (OWASP "CSV injection").
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+from .xlsx import escape_formula, unescape_formula
 
 
-def escape_formula(value: Any) -> Any:
-    """Return `value` made inert for spreadsheets: text that looks like a formula gets a leading apostrophe."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
+def unescape_dataset(dataset) -> None:
+    """Drop the apostrophe an export put before formula-looking text (a CSV file, or a workbook written before
+    workbooks used the quote-prefix style), so that a file exported and imported again is unchanged."""
+    for index, row in enumerate(dataset):
+        cleaned = tuple(unescape_formula(value) for value in row)
+        if cleaned != tuple(row):
+            dataset[index] = cleaned
 
 
 # A preview shows each row's changes up to this many rows; a longer file is previewed as counts and refused rows.
@@ -31,6 +32,16 @@ PREVIEW_ROWS = 200
 
 def _filled(value: Any) -> bool:
     return value is not None and str(value).strip() != ""
+
+
+class DateWidget(widgets.DateWidget):
+    """Read a date written as text (2016-09-01) or as a workbook's date cell, which reads back as a datetime at
+    midnight: a date is stored either way, so that a re-imported date compares equal."""
+
+    def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> Any:
+        if isinstance(value, datetime.datetime):
+            value = value.date()
+        return super().clean(value, row, **kwargs)
 
 
 class ImportRefused(Exception):
@@ -45,6 +56,7 @@ class ChoiceWidget(widgets.Widget):
         self.choices = choices
         self.label = label
         self._values: dict[str, str] | None = None
+        self._labels: dict[str, str] | None = None
         super().__init__(**kwargs)
 
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> str:
@@ -70,8 +82,10 @@ class ChoiceWidget(widgets.Widget):
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         if not value:
             return ""
-        with translation.override("zh-hans"):
-            return str(self.choices(value).label)
+        if self._labels is None:  # read once per widget, not once per cell
+            with translation.override("zh-hans"):
+                self._labels = {choice.value: str(choice.label) for choice in self.choices}
+        return self._labels[self.choices(value).value]
 
 
 class YesNoWidget(widgets.Widget):
@@ -116,6 +130,10 @@ class BaseModelResource(resources.ModelResource):
     the whole file written at the end, in a few statements: set `use_bulk = True` in its Meta so that rows get no
     savepoint each."""
 
+    # Put an apostrophe before formula-looking text. The admin's export turns it off: its writers protect such text
+    # themselves (a quote-prefixed cell in a workbook, the apostrophe in CSV).
+    escape_formulas = True
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__()
         self.user = kwargs.get("user")
@@ -124,6 +142,7 @@ class BaseModelResource(resources.ModelResource):
 
     def before_import(self, dataset, **kwargs: Any) -> None:
         self.user = kwargs.get("user", self.user)
+        unescape_dataset(dataset)
         self.load_lookups(dataset)
         self.batch = self.new_batch()
         self._visible = None
@@ -199,6 +218,14 @@ class BaseModelResource(resources.ModelResource):
                 raise ImportRefused("；".join(exc.messages)) from exc
         super().after_import(dataset, result, **kwargs)
 
+    def get_field_name(self, field) -> str:
+        # django-import-export looks the name up among all the fields for every cell; an export asks it once per
+        # cell, so keep the answers.
+        names = self.__dict__.setdefault("_field_names", {})
+        if id(field) not in names:
+            names[id(field)] = super().get_field_name(field)
+        return names[id(field)]
+
     def load_lookups(self, dataset=None) -> None:
         """Read what the file's cells (`dataset`) are looked up in, once per file (not once per cell)."""
 
@@ -213,7 +240,8 @@ class BaseModelResource(resources.ModelResource):
         return super().skip_row(instance, original, row, import_validation_errors)
 
     def export_field(self, field, instance, **kwargs: Any) -> Any:
-        return escape_formula(super().export_field(field, instance, **kwargs))
+        value = super().export_field(field, instance, **kwargs)
+        return escape_formula(value) if self.escape_formulas else value
 
     def do_instance_save(self, instance, is_create: bool) -> None:
         try:

@@ -23,6 +23,26 @@ CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.shee
 # Cells starting with these can be run as formulas by spreadsheet programs (OWASP "CSV injection").
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
+
+def looks_like_formula(value: Any) -> bool:
+    """Return whether a spreadsheet program could run `value` as a formula."""
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
+def escape_formula(value: Any) -> Any:
+    """Return `value` made inert for a CSV file, where only a leading apostrophe can protect it. (A workbook keeps
+    the text as it is and marks the cell with the quote-prefix style instead.)"""
+    return "'" + value if looks_like_formula(value) else value
+
+
+def unescape_formula(value: Any) -> Any:
+    """Undo `escape_formula`: drop the one leading apostrophe of formula-looking text read back from a file, so that
+    an exported file imports unchanged."""
+    if isinstance(value, str) and value.startswith("'") and looks_like_formula(value[1:]):
+        return value[1:]
+    return value
+
+
 # Widths are in characters of the default font: a Chinese character takes about two.
 MIN_WIDTH, MAX_WIDTH = 6, 60
 # Rows looked at to size the columns (the rest are streamed without being measured).
@@ -86,7 +106,7 @@ def _cell(sheet, formats: _Formats, row: int, col: int, value: Any, kind: str) -
         sheet.write_number(row, col, value)
         return str(value)
     text = str(value)
-    sheet.write_string(row, col, text, formats.quoted if text.startswith(FORMULA_PREFIXES) else formats.text)
+    sheet.write_string(row, col, text, formats.quoted if looks_like_formula(text) else formats.text)
     return text
 
 
@@ -146,9 +166,9 @@ def write_workbook(target: Any, sheets: Sequence[Sheet]) -> list[int]:
     return counts
 
 
-def filename(stem: str, today: datetime.date | None = None) -> str:
+def filename(stem: str, today: datetime.date | None = None, extension: str = "xlsx") -> str:
     """Return a download's file name: the Chinese stem and the date, 学校名单_2026-11-29.xlsx."""
-    return f"{stem}_{(today or timezone.localdate()).isoformat()}.xlsx"
+    return f"{stem}_{(today or timezone.localdate()).isoformat()}.{extension}"
 
 
 def content_disposition(name: str) -> str:

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
-from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget
+from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, DateWidget
 from schools.choices import Stage
 from schools.models import School
 from schools.resources import AreaLookupsMixin, CountyWidget, TextWidget, _text
@@ -121,7 +121,7 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
     cycle = fields.Field("cycle", "帮扶周期", widget=CycleWidget())
     stage = fields.Field("stage", "学段", widget=ChoiceWidget(Stage, "学段"))
     tier = fields.Field("tier", "帮扶层级", widget=ChoiceWidget(Tier, "帮扶层级"))
-    starts_on = fields.Field("starts_on", "开始日期", widget=widgets.DateWidget())
+    starts_on = fields.Field("starts_on", "开始日期", widget=DateWidget())
     helper = fields.Field("helper", "帮扶学校", widget=SchoolWidget())
     helper_contact = fields.Field("helper_contact", "帮扶学校联系人", widget=TextWidget())
     helper_phone = fields.Field("helper_phone", "帮扶学校联系电话", widget=TextWidget())

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 from import_export.instance_loaders import CachedInstanceLoader
 
-from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, YesNoWidget
+from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, DateWidget, YesNoWidget
 
 from .choices import CountyKind, Location, Ownership, SchoolStatus, SchoolType, Standing, TownshipKind
 from .models import County, ManagementArea, School, Township, Village
@@ -195,7 +195,7 @@ class SchoolResource(AreaLookupsMixin, BaseModelResource):
     contact_person = fields.Field("contact_person", "联系人", widget=TextWidget())
     contact_phone = fields.Field("contact_phone", "联系电话", widget=TextWidget())
     status = fields.Field("status", "状态", widget=ChoiceWidget(SchoolStatus, "状态"))
-    status_date = fields.Field("status_date", "状态变更日期", widget=widgets.DateWidget())
+    status_date = fields.Field("status_date", "状态变更日期", widget=DateWidget())
     merged_into = fields.Field(
         "merged_into", "并入学校", widget=NamedForeignKeyWidget(School, gettext_lazy("Unknown school “%(value)s”."))
     )

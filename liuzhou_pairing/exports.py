@@ -1,0 +1,184 @@
+"""The admin's export button, written by the kernel's workbook module.
+
+django-import-export reads imports; its export view is replaced here so that every exported file comes from
+`liuzhou_pairing.xlsx` (xlsxwriter, constant memory) or, for CSV, from one writer that keeps formula-looking text
+inert. Rows come from the admin's scoped list (`for_user`, with the list's search and filters), read in chunks
+with every related object the columns show loaded in the same query, so an export costs a fixed number of queries
+and its memory does not grow with the rows. Columns are the resource's own, headed with the import file's column
+names, so an exported file imports back unchanged.
+"""
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from typing import Any
+
+from django import forms
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied
+from django.db.models import Model, QuerySet
+from django.http import HttpResponse
+from django.template.response import TemplateResponse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from import_export import widgets
+from import_export.formats.base_formats import CSV, XLSX
+from import_export.signals import post_export
+
+from .xlsx import Column, Sheet, content_disposition, escape_formula, filename, xlsx_response
+
+# Rows read from the database at a time: large enough for few round trips, small enough to keep memory flat.
+CHUNK_SIZE = 2000
+
+FORMAT_LABELS = {
+    XLSX: gettext_lazy("Spreadsheet (xlsx)"),
+    CSV: gettext_lazy("Comma-separated text (csv)"),
+}
+
+
+class ExportForm(forms.Form):
+    """Choose the file format; the columns are always the import file's, so that the file imports back."""
+
+    format = forms.ChoiceField(label=gettext_lazy("File format"), widget=forms.RadioSelect)
+    # Kept for links and scripts that name the resource; every admin here has one.
+    resource = forms.CharField(widget=forms.HiddenInput, required=False)
+
+    def __init__(self, *args: Any, formats: Sequence[type], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["format"].choices = [
+            (str(i), FORMAT_LABELS.get(f, f().get_title())) for i, f in enumerate(formats)
+        ]
+        self.fields["format"].initial = "0"
+
+
+def related_paths(model: type[Model], attributes: Iterable[str]) -> list[str]:
+    """Return the foreign-key paths (for `select_related`) that the given field attributes read."""
+    paths = set()
+    for attribute in attributes:
+        current, path = model, []
+        for part in attribute.split("__"):
+            try:
+                field = current._meta.get_field(part)
+            except FieldDoesNotExist:
+                break
+            if not (field.many_to_one or field.one_to_one) or field.related_model is None:
+                break
+            path.append(part)
+            current = field.related_model
+        if path:
+            paths.add("__".join(path))
+    return sorted(paths)
+
+
+def resource_columns(resource) -> list[Column]:
+    """Return the resource's export fields as workbook columns, headed with the import file's column names and
+    valued as the resource renders them (dates as dates)."""
+    resource.escape_formulas = False  # the writers protect formula-looking text themselves
+
+    def value(field):
+        return lambda obj: resource.export_field(field, obj, force_native_type=True)
+
+    columns = []
+    for field in resource.get_export_fields():
+        kind = "date" if isinstance(field.widget, widgets.DateWidget | widgets.DateTimeWidget) else "text"
+        columns.append(Column(str(field.column_name), value(field), kind=kind))
+    return columns
+
+
+def export_rows(resource, queryset: QuerySet) -> Iterator[Model]:
+    """Yield the objects of `queryset` with every related object the resource's columns read, in chunks."""
+    attributes = [f.attribute for f in resource.get_export_fields() if f.attribute]
+    queryset = queryset.select_related(*related_paths(queryset.model, attributes))
+    if not queryset.query.order_by and not queryset.ordered:
+        queryset = queryset.order_by("pk")
+    return queryset.iterator(chunk_size=CHUNK_SIZE)
+
+
+def csv_text(value: Any) -> str:
+    """Return a cell of a CSV file: dates as 2026-11-29, formula-looking text behind an apostrophe."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return escape_formula(str(value))
+
+
+def write_csv(target: io.TextIOBase, sheet: Sheet) -> int:
+    """Write `sheet` as CSV to a text file; return the number of data rows. Excel on Chinese Windows opens the file
+    correctly when it is UTF-8 with a byte order mark, which the caller's encoding gives."""
+    writer = csv.writer(target)
+    writer.writerow([c.header for c in sheet.columns])
+    count = 0
+    for row in sheet.rows:
+        writer.writerow(
+            [csv_text(c.value(row) if c.value is not None else row[i]) for i, c in enumerate(sheet.columns)]
+        )
+        count += 1
+    return count
+
+
+def csv_response(stem: str, sheet: Sheet) -> HttpResponse:
+    """Return an HTTP download of `sheet` as a UTF-8 CSV file with a byte order mark, named like a workbook."""
+    data = io.BytesIO()
+    text = io.TextIOWrapper(data, encoding="utf-8-sig", newline="")
+    write_csv(text, sheet)
+    text.flush()
+    response = HttpResponse(data.getvalue(), content_type="text/csv; charset=utf-8")
+    text.detach()
+    response["Content-Disposition"] = content_disposition(filename(stem, extension="csv"))
+    return response
+
+
+class ExportMixin:
+    """Replace django-import-export's export view: a Chinese form (file format only) and files written by the
+    kernel's writers from the admin's scoped, filtered list. Used by `ImportExportModelAdmin`."""
+
+    export_template_name = "admin/liuzhou_pairing/export.html"
+    #: The Chinese stem of the file and sheet name (学校名单); default: the model's name and 名单.
+    export_stem: str = ""
+
+    def get_export_stem(self) -> str:
+        if self.export_stem:
+            return self.export_stem
+        with translation.override("zh-hans"):
+            return f"{self.opts.verbose_name_plural}名单"
+
+    def get_export_resource(self, request, index: int = 0):
+        classes = self.get_export_resource_classes(request)
+        return classes[index if 0 <= index < len(classes) else 0](**self.get_export_resource_kwargs(request))
+
+    def export_action(self, request):
+        if not self.has_export_permission(request):
+            raise PermissionDenied
+        formats = self.get_export_formats()
+        queryset = self.get_export_queryset(request)
+        form = ExportForm(request.POST or None, formats=formats)
+        if request.method == "POST" and form.is_valid():
+            index = form.cleaned_data["resource"]
+            resource = self.get_export_resource(request, int(index) if index.isdigit() else 0)
+            response = self.export_file(resource, queryset, formats[int(form.cleaned_data["format"])])
+            post_export.send(sender=None, model=self.model)
+            return response
+        resource = self.get_export_resource(request)
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Export %(name)s") % {"name": self.opts.verbose_name_plural},
+            "opts": self.opts,
+            "form": form,
+            "count": queryset.count(),
+            "columns": [str(f.column_name) for f in resource.get_export_fields()],
+            "file_name": filename(self.get_export_stem()).removesuffix(".xlsx"),
+        }
+        request.current_app = self.admin_site.name
+        return TemplateResponse(request, [self.export_template_name], context)
+
+    def export_file(self, resource, queryset: QuerySet, file_format: type) -> HttpResponse:
+        """Return the download of `queryset` in `file_format`, written by the kernel's writers."""
+        stem = self.get_export_stem()
+        sheet = Sheet(stem, resource_columns(resource), export_rows(resource, queryset))
+        if issubclass(file_format, CSV):
+            return csv_response(stem, sheet)
+        return xlsx_response(stem, [sheet])
