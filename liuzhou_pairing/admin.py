@@ -11,6 +11,7 @@ from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin as BaseImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
@@ -80,7 +81,7 @@ VERSION_FIELD = "edit_version"
 class VersionedFormMixin(forms.Form):
     """Carry the version of the record the form was opened on, so that the service refuses a stale edit."""
 
-    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    edit_version = forms.IntegerField(label=gettext_lazy("version opened"), widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -171,6 +172,12 @@ class ServiceAdminMixin(ServiceErrorsMixin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [(name, dict(options)) for name, options in super().get_fieldsets(request, obj)]
+        # A reader's page is all read-only: no version to carry, and no "edit_version" label to show.
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [
+                (name, {**opts, "fields": [f for f in opts["fields"] if f != VERSION_FIELD]})
+                for name, opts in fieldsets
+            ]
         if fieldsets and VERSION_FIELD not in fieldsets[0][1]["fields"]:
             fieldsets[0][1]["fields"] = [*fieldsets[0][1]["fields"], VERSION_FIELD]
         return fieldsets
@@ -184,8 +191,9 @@ class VersionedInlineMixin:
         return super().get_formset(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
-        fields = list(super().get_fields(request, obj))
-        return fields if VERSION_FIELD in fields else [*fields, VERSION_FIELD]
+        fields = [f for f in super().get_fields(request, obj) if f != VERSION_FIELD]
+        # A reader's rows are read-only: no version to carry, and no "edit_version" column to show.
+        return fields if obj is not None and not self.has_change_permission(request, obj) else [*fields, VERSION_FIELD]
 
 
 class ScopedInlineMixin(VersionedInlineMixin):

@@ -84,6 +84,9 @@ AXES_CLIENT_IP_CALLABLE = "liuzhou_pairing.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Login attempts are not listed in the admin (its pages are English only); a lockout ends by itself after
+# LOGIN_LOCKOUT_HOURS, or at once with `manage.py axes_reset_username USERNAME`.
+AXES_ENABLE_ADMIN = False
 
 ROOT_URLCONF = "liuzhou_pairing.urls"
 WSGI_APPLICATION = "liuzhou_pairing.wsgi.application"

@@ -90,8 +90,21 @@ class HasWarningsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReasonFieldMixin:
+    """Ask for a reason for the change only of a user who may make one (a reader sees no empty reason field)."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "reason"]})
+            for name, options in fieldsets
+        ]
+
+
 @admin.register(Cycle)
-class CycleAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class CycleAdmin(ReasonFieldMixin, ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     form = CycleAdminForm
     fields = [*CYCLE_FIELDS, "reason"]
     list_display = ["name", "first_semester_label", "last_semester_label", "work_plan_deadline", "agreement_deadline"]
@@ -139,7 +152,7 @@ class SemesterAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(DistrictPairing)
-class DistrictPairingAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class DistrictPairingAdmin(ReasonFieldMixin, ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     form = DistrictPairingAdminForm
     fields = [*DISTRICT_PAIRING_FIELDS, "reason"]
     list_display = ["helper_county", "recipient_county", "cycle"]
@@ -174,7 +187,7 @@ class AgreementInline(ScopedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class PairingAdmin(ReasonFieldMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [PairingResource]
     form = PairingAdminForm
     inlines = [AgreementInline]

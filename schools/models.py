@@ -249,7 +249,9 @@ class School(Versioned):
         blank=True,
     )
     is_demo = models.BooleanField(
-        _("demo data"), default=False, help_text=_("Synthetic school made by generate_demo, not a real school.")
+        _("demo data"),
+        default=False,
+        help_text=_("A demo school for trying the system, not a real school; replaced when demo data is made again."),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
 

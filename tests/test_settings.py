@@ -79,11 +79,13 @@ def test_language_and_time_zone():
 def test_compiled_catalogue_matches_the_po_file():
     """Every translated entry of django.po is served from the compiled django.mo (run `make messages`)."""
     po = polib.pofile(str(ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"))
-    untranslated = [e.msgid for e in po if not e.msgstr and not e.obsolete]
+    untranslated = [e.msgid for e in po if not (e.msgstr or any(e.msgstr_plural.values())) and not e.obsolete]
     assert untranslated == []
     with translation.override("zh-hans"):
         for entry in po:
-            if entry.msgctxt:
+            if entry.msgid_plural:
+                assert translation.ngettext(entry.msgid, entry.msgid_plural, 2) == entry.msgstr_plural[0]
+            elif entry.msgctxt:
                 assert translation.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr
             else:
                 assert translation.gettext(entry.msgid) == entry.msgstr, entry.msgid
