@@ -10,6 +10,7 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin as BaseImportExportModelAdmin
@@ -19,13 +20,26 @@ from .access import NotAllowed
 from .scope import scope_of
 
 # (app label, model name, field name) → the queryset a user may choose from in that autocomplete field, for
-# choices wider than what the user may see (a county names its paired county's schools in a pairing). Each app
-# registers its own in AppConfig.ready(), so that the admin of a lower app need not import a higher one.
-AUTOCOMPLETE_CHOICES: dict[tuple[str, str, str], Callable[[Any], Any]] = {}
+# choices wider than what the user may see (a county names its paired county's schools in a pairing), or narrowed
+# by other fields of the form (a pairing's schools follow its stage). Called with the user and the request's query
+# parameters, which carry the form fields a widget forwards (`forward_to_autocomplete`). Each app registers its own
+# in AppConfig.ready(), so that the admin of a lower app need not import a higher one.
+AUTOCOMPLETE_CHOICES: dict[tuple[str, str, str], Callable[[Any, Any], Any]] = {}
 
 
 def register_autocomplete_choices(app_label: str, model_name: str, field_name: str, choices: Callable) -> None:
     AUTOCOMPLETE_CHOICES[(app_label, model_name, field_name)] = choices
+
+
+def forward_to_autocomplete(formfield, *names: str):
+    """Make the autocomplete widget of `formfield` send the current values of the form fields `names` with each
+    search (liuzhou_pairing/autocomplete_forward.js), for the choices registered above to narrow by."""
+    widget = getattr(formfield.widget, "widget", formfield.widget)  # inside the admin's related-field wrapper
+    widget.attrs["data-forward"] = " ".join(names)
+    return formfield
+
+
+AUTOCOMPLETE_FORWARD_JS = ["admin/js/jquery.init.js", "liuzhou_pairing/autocomplete_forward.js"]
 
 
 class ScopedAdminMixin:
@@ -71,9 +85,17 @@ class ScopedAdminMixin:
     def get_search_results(self, request, queryset, search_term):
         key = (request.GET.get("app_label"), request.GET.get("model_name"), request.GET.get("field_name"))
         if key in AUTOCOMPLETE_CHOICES:
-            queryset = AUTOCOMPLETE_CHOICES[key](request.user)
+            queryset = AUTOCOMPLETE_CHOICES[key](request.user, request.GET)
         return super().get_search_results(request, queryset, search_term)
 
+
+def warning_label(text: str) -> str:
+    """Show `text` as a warning in a list or on a page (overdue, a rule's warning): never as a success tick."""
+    return format_html('<span class="warning-label" style="{}">⚠ {}</span>', WARNING_STYLE, text)
+
+
+# Dark amber: reads as a warning on the admin's light and dark themes, distinct from errors' red.
+WARNING_STYLE = "color: #b45309; font-weight: 600; white-space: nowrap"
 
 VERSION_FIELD = "edit_version"
 

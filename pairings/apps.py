@@ -15,7 +15,7 @@ class PairingsConfig(AppConfig):
 
         from .demo import demo_pairings_clear, demo_pairings_generate
         from .liuzhou import liuzhou_arrangements_load
-        from .selectors import pairable_schools
+        from .selectors import pairing_school_choices
         from .services import pairings_follow_school
 
         register_load_step(30, liuzhou_arrangements_load)
@@ -23,10 +23,13 @@ class PairingsConfig(AppConfig):
         register_school_change_check(pairings_follow_school)
 
         # Choosing the two schools of a pairing, a county bureau may name schools of the county it is paired
-        # with (R8, R11, R12), which it does not otherwise see.
-        for field in ("helper", "recipient"):
+        # with (R8, R11, R12), which it does not otherwise see; the choices follow the stage chosen on the form.
+        for field in ("helper", "recipient", "lead_school"):
             register_autocomplete_choices(
-                "pairings", "pairing", field, lambda user: pairable_schools(user=user).active()
+                "pairings",
+                "pairing",
+                field,
+                lambda user, params: pairing_school_choices(user=user, stage=params.get("stage")),
             )
 
         from .models import Agreement, WorkPlan

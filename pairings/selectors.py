@@ -49,6 +49,19 @@ def current_semester(*, today: datetime.date | None = None) -> Semester | None:
     return Semester.objects.started(today or timezone.localdate()).order_by("-starts_on").first()
 
 
+def current_cycle(*, today: datetime.date | None = None) -> Cycle | None:
+    """Return the cycle of the current semester, if there is one."""
+    semester = current_semester(today=today)
+    return semester.cycle if semester else None
+
+
+def pairing_school_choices(*, user: Any, stage: str | None = None) -> QuerySet[School]:
+    """Return the active schools `user` may name in a pairing (`pairable_schools`), narrowed to those serving
+    `stage` when one is given: a kindergarten pairing offers kindergartens."""
+    schools = pairable_schools(user=user).active()
+    return schools.serving(stage) if stage in Stage.values else schools
+
+
 def pairable_schools(*, user: Any) -> QuerySet[School]:
     """Return the schools `user` may name as helper or recipient: a county bureau its own schools and those of
     the counties it is district-paired with (R8, R11, R12); the city all; the others none."""
@@ -82,7 +95,8 @@ def coverage(*, cycle: Cycle, user: Any) -> list[CoverageRow]:
 
     schools = School.objects.for_user(user).active().select_related("county")
     rows: dict[tuple[int | None, str], CoverageRow] = {}
-    for school in schools.only("id", "name", "school_type", "ownership", "county__code", "county__name"):
+    columns = ["id", "name", "school_type", "ownership", "county__code", "county__name", "county__short_name"]
+    for school in schools.only(*columns):
         for stage in school.stages:
             key = (school.county_id, stage)
             row = rows.get(key)
