@@ -82,8 +82,11 @@ def test_every_page_a_role_reaches_shows_no_english(as_user, role):
     assert found == {}
 
 
-def test_the_login_page_shows_no_english(client):
+def test_the_login_logout_and_password_pages_show_no_english(client, as_user):
     assert english_words(client.get(reverse("admin:login")).content.decode()) == set()
+    clerk = as_user("county")
+    assert english_words(clerk.get(reverse("admin:password_change_done")).content.decode()) == set()
+    assert english_words(clerk.post(reverse("admin:logout")).content.decode()) == set()
 
 
 def test_a_missing_page_is_explained_in_chinese_in_the_sites_look(as_user):

@@ -98,3 +98,14 @@ def test_adding_a_pairing_preselects_no_cycle_without_a_current_one(city_admin, 
     assert not Semester.objects.exists()  # the world's cycle has no semester rows
     form = city_admin.get(reverse("admin:pairings_pairing_add")).context["adminform"].form
     assert "cycle" not in form.initial
+
+
+def test_files_name_an_arranging_county_by_its_short_name_and_read_every_name(liuzhou):
+    from pairings.resources import ArrangerWidget
+    from schools.models import County
+    from schools.resources import AREAS
+
+    rongshui = County.objects.get(name="融水苗族自治县")
+    assert ArrangerWidget().render(rongshui) == "融水县教育局"
+    AREAS.load()
+    assert ArrangerWidget().clean("融水县教育局") == ArrangerWidget().clean("融水苗族自治县教育局") == rongshui
