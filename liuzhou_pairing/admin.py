@@ -17,6 +17,7 @@ from import_export.admin import ImportExportModelAdmin as BaseImportExportModelA
 from import_export.formats.base_formats import CSV, XLSX
 
 from .access import NotAllowed
+from .history import ReadableChanges
 from .scope import scope_of
 
 # (app label, model name, field name) → the queryset a user may choose from in that autocomplete field, for
@@ -75,6 +76,10 @@ class ScopedAdminMixin:
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        # django-simple-history's hook: each change on the history page as a user reads it.
+        return ReadableChanges(self.model, historical_record)
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         manager = db_field.related_model._default_manager

@@ -9,6 +9,10 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.views.defaults import server_error
 
+from liuzhou_pairing.actors import SYSTEM
+from schools.choices import Standing
+from schools.services import school_save
+
 pytestmark = pytest.mark.django_db
 
 ROLES = ["city", "county", "school", "inspector", "region"]
@@ -121,4 +125,14 @@ def test_a_form_sent_without_its_security_token_is_explained_in_chinese(land):
     assert response.status_code == 403
     page = response.content.decode()
     assert "表单未能提交" in page
+    assert english_words(page) == set()
+
+
+def test_a_history_page_shows_each_change_as_users_read_it(as_user, land):
+    school = land.own_school
+    school.contact_person, school.is_central, school.standing = "王老师", True, Standing.ORDINARY
+    school_save(school=school, actor=SYSTEM)
+    page = as_user("county").get(reverse("admin:schools_school_history", args=[school.pk])).content.decode()
+    changes = page.split('id="change-history"')[1]
+    assert "否" in changes and "是" in changes and "薄弱" in changes and "一般" in changes and "王老师" in changes
     assert english_words(page) == set()
