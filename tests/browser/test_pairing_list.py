@@ -8,6 +8,7 @@ from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import Tier
 from pairings.services import pairing_create
 from schools.choices import Location, SchoolType, Stage, Standing
+from schools.models import Township
 from tests.factories import CountyFactory, CycleFactory, SchoolFactory, TownshipFactory
 
 from .test_admin_browser import PASSWORD, login
@@ -72,3 +73,22 @@ def test_missing_and_forbidden_pages_are_chinese_in_the_sites_look(laptop, live_
     assert response.status == 403
     assert laptop.locator("h1").inner_text() == "您无权打开此页面"
     assert laptop.locator("#site-name").inner_text() == "柳州市中小学（幼儿园）结对帮扶管理系统"
+
+
+def test_adding_a_kindergarten_pairing_offers_kindergartens_only(laptop, live_server):
+    pairings_of_a_county(1)
+    township = Township.objects.get(name="融水镇")
+    SchoolFactory(name="融水镇中心幼儿园", county=township.county, township=township, is_central=True,
+                  location=Location.TOWNSHIP, school_type=SchoolType.KINDERGARTEN)  # fmt: skip
+    login(laptop, live_server, "clerk", PASSWORD)
+    laptop.goto(f"{live_server.url}/admin/pairings/pairing/add/")
+    laptop.select_option("#id_stage", Stage.PRESCHOOL)
+    laptop.click(".field-helper .select2-selection")
+    laptop.wait_for_selector(".select2-results__option:not(.loading-results)")
+    assert laptop.locator(".select2-results__option").all_inner_texts() == ["融水镇中心幼儿园"]
+    laptop.keyboard.press("Escape")
+    laptop.select_option("#id_stage", Stage.COMPULSORY)
+    laptop.click(".field-recipient .select2-selection")
+    laptop.wait_for_selector(".select2-results__option:not(.loading-results)")
+    offered = laptop.locator(".select2-results__option").all_inner_texts()
+    assert "融水镇中心幼儿园" not in offered and "融水县融水镇中心小学" in offered
