@@ -24,7 +24,15 @@ venv: $(VENV)/.runtime
 
 dev: $(VENV)/.dev
 
-run: venv
+# The local settings of a development machine, written once and git-ignored: DEBUG on and a random secret key,
+# so that the README's `manage.py` commands run as written. Production sets its variables in the service's
+# environment (see .env.example); with DEBUG off a real SECRET_KEY stays required.
+.env:
+	@printf '%s\n' '# Written by make run for development on this machine; see .env.example.' 'DEBUG=true' \
+		"SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
+	@echo "Wrote .env: DEBUG on and a random SECRET_KEY, for development on this machine."
+
+run: venv .env
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py setup_demo
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST)

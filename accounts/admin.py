@@ -2,6 +2,7 @@
 
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.contrib.auth.forms import ReadOnlyPasswordHashWidget, UserChangeForm, UserCreationForm
 from django.contrib.auth.models import Group, User
 from django.utils.translation import gettext_lazy as _
 
@@ -26,9 +27,32 @@ class ProfileInline(VersionedInlineMixin, admin.StackedInline):
     verbose_name_plural = _("role and unit")
 
 
+class PasswordSetWidget(ReadOnlyPasswordHashWidget):
+    """Say whether the account has a password, without the hash's algorithm, salt and digest."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        usable = bool(value) and not value.startswith("!")
+        context["summary"] = [{"label": _("A password is set.") if usable else _("No password is set.")}]
+        return context
+
+
+class AccountChangeForm(UserChangeForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "password" in self.fields:
+            self.fields["password"].widget = PasswordSetWidget()
+
+
 class UserAdmin(ServiceErrorsMixin, BaseUserAdmin):
     """Users as the city bureau manages them: no superusers, no loose permissions, a role for everyone."""
 
+    form = AccountChangeForm
+    # Every account logs in with its password: no "password-based authentication" switch, and the role and unit
+    # are given on the same page (Django's add page says they come after saving).
+    add_form = UserCreationForm
+    add_form_template = None
+    add_fieldsets = [(None, {"classes": ["wide"], "fields": ["username", "password1", "password2"]})]
     inlines = [ProfileInline]
     list_display = ["username", "last_name", "first_name", "role", "unit", "is_active", "last_login"]
     list_filter = ["profile__role", "profile__county", "is_active"]

@@ -53,7 +53,7 @@ class Profile(Versioned):
         _("demo account"),
         default=False,
         editable=False,
-        help_text=_("Created by setup_demo for local development; refused at login when DEBUG is off."),
+        help_text=_("A demo account for trying the system on a development machine; a live system refuses its login."),
     )
 
     objects = ProfileQuerySet.as_manager()

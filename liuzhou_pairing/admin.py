@@ -7,22 +7,38 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin as BaseImportExportModelAdmin
 from import_export.formats.base_formats import CSV, XLSX
 
 from .access import NotAllowed
 from .exports import ExportMixin
+from .history import ReadableChanges
 from .imports import ImportMixin
 from .scope import scope_of
 
 # (app label, model name, field name) → the queryset a user may choose from in that autocomplete field, for
-# choices wider than what the user may see (a county names its paired county's schools in a pairing). Each app
-# registers its own in AppConfig.ready(), so that the admin of a lower app need not import a higher one.
-AUTOCOMPLETE_CHOICES: dict[tuple[str, str, str], Callable[[Any], Any]] = {}
+# choices wider than what the user may see (a county names its paired county's schools in a pairing), or narrowed
+# by other fields of the form (a pairing's schools follow its stage). Called with the user and the request's query
+# parameters, which carry the form fields a widget forwards (`forward_to_autocomplete`). Each app registers its own
+# in AppConfig.ready(), so that the admin of a lower app need not import a higher one.
+AUTOCOMPLETE_CHOICES: dict[tuple[str, str, str], Callable[[Any, Any], Any]] = {}
 
 
 def register_autocomplete_choices(app_label: str, model_name: str, field_name: str, choices: Callable) -> None:
     AUTOCOMPLETE_CHOICES[(app_label, model_name, field_name)] = choices
+
+
+def forward_to_autocomplete(formfield, *names: str):
+    """Make the autocomplete widget of `formfield` send the current values of the form fields `names` with each
+    search (liuzhou_pairing/autocomplete_forward.js), for the choices registered above to narrow by."""
+    widget = getattr(formfield.widget, "widget", formfield.widget)  # inside the admin's related-field wrapper
+    widget.attrs["data-forward"] = " ".join(names)
+    return formfield
+
+
+AUTOCOMPLETE_FORWARD_JS = ["admin/js/jquery.init.js", "liuzhou_pairing/autocomplete_forward.js"]
 
 
 class ScopedAdminMixin:
@@ -59,6 +75,10 @@ class ScopedAdminMixin:
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
 
+    def get_historical_record_context_helper(self, request, historical_record):
+        # django-simple-history's hook: each change on the history page as a user reads it.
+        return ReadableChanges(self.model, historical_record)
+
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         manager = db_field.related_model._default_manager
         if "queryset" not in kwargs and hasattr(manager, "for_user"):
@@ -68,9 +88,17 @@ class ScopedAdminMixin:
     def get_search_results(self, request, queryset, search_term):
         key = (request.GET.get("app_label"), request.GET.get("model_name"), request.GET.get("field_name"))
         if key in AUTOCOMPLETE_CHOICES:
-            queryset = AUTOCOMPLETE_CHOICES[key](request.user)
+            queryset = AUTOCOMPLETE_CHOICES[key](request.user, request.GET)
         return super().get_search_results(request, queryset, search_term)
 
+
+def warning_label(text: str) -> str:
+    """Show `text` as a warning in a list or on a page (overdue, a rule's warning): never as a success tick."""
+    return format_html('<span class="warning-label" style="{}">⚠ {}</span>', WARNING_STYLE, text)
+
+
+# Dark amber: reads as a warning on the admin's light and dark themes, distinct from errors' red.
+WARNING_STYLE = "color: #b45309; font-weight: 600; white-space: nowrap"
 
 VERSION_FIELD = "edit_version"
 
@@ -78,7 +106,7 @@ VERSION_FIELD = "edit_version"
 class VersionedFormMixin(forms.Form):
     """Carry the version of the record the form was opened on, so that the service refuses a stale edit."""
 
-    edit_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    edit_version = forms.IntegerField(label=gettext_lazy("version opened"), widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -169,6 +197,12 @@ class ServiceAdminMixin(ServiceErrorsMixin):
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = [(name, dict(options)) for name, options in super().get_fieldsets(request, obj)]
+        # A reader's page is all read-only: no version to carry, and no "edit_version" label to show.
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [
+                (name, {**opts, "fields": [f for f in opts["fields"] if f != VERSION_FIELD]})
+                for name, opts in fieldsets
+            ]
         if fieldsets and VERSION_FIELD not in fieldsets[0][1]["fields"]:
             fieldsets[0][1]["fields"] = [*fieldsets[0][1]["fields"], VERSION_FIELD]
         return fieldsets
@@ -182,8 +216,9 @@ class VersionedInlineMixin:
         return super().get_formset(request, obj, **kwargs)
 
     def get_fields(self, request, obj=None):
-        fields = list(super().get_fields(request, obj))
-        return fields if VERSION_FIELD in fields else [*fields, VERSION_FIELD]
+        fields = [f for f in super().get_fields(request, obj) if f != VERSION_FIELD]
+        # A reader's rows are read-only: no version to carry, and no "edit_version" column to show.
+        return fields if obj is not None and not self.has_change_permission(request, obj) else [*fields, VERSION_FIELD]
 
 
 class ScopedInlineMixin(VersionedInlineMixin):

@@ -1,10 +1,15 @@
-"""Who made a change, and why, for django-simple-history."""
+"""Who made a change, and why, for django-simple-history; and how a change reads on a history page."""
 
+import datetime
 import functools
 from typing import Any
 
+from django.db import models
+from django.utils import formats
+from django.utils.translation import gettext
 from simple_history.manager import HistoryManager
 from simple_history.models import HistoricalRecords
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 
 def record_actor(instance: Any, actor: Any, reason: str = "") -> None:
@@ -29,3 +34,28 @@ class CachedHistoryManager(HistoryManager):
 def History(**kwargs: Any) -> HistoricalRecords:  # noqa: N802 - used where a field would be, like HistoricalRecords
     """Return the project's HistoricalRecords: every model with a history uses this."""
     return HistoricalRecords(history_manager=CachedHistoryManager, **kwargs)
+
+
+class ReadableChanges(HistoricalRecordContextHelper):
+    """Show each change on a history page as a user reads the record: a choice by its label, yes / no, a related
+    record by its name, a date as a date, and an empty value as a dash (django-simple-history shows the stored
+    values: "weak → ordinary", "False → True", ids)."""
+
+    def prepare_delta_change_value(self, change: Any, value: Any) -> Any:
+        field = self.model._meta.get_field(change.field)
+        if value is None or value == "":
+            return "—"
+        if field.many_to_many:
+            return super().prepare_delta_change_value(change, value)
+        if field.choices:
+            return str(dict(field.flatchoices).get(value, value))
+        if isinstance(field, models.BooleanField):
+            return gettext("Yes") if value else gettext("No")
+        if field.many_to_one:
+            if isinstance(value, models.Model):
+                return str(value)
+            related = field.related_model._base_manager.filter(pk=value).first()
+            return str(related) if related is not None else "—"
+        if isinstance(value, datetime.date | datetime.datetime):
+            return formats.date_format(value, "DATETIME_FORMAT" if isinstance(value, datetime.datetime) else None)
+        return value

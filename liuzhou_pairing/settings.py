@@ -5,6 +5,7 @@ production sets `DATABASE_URL` to PostgreSQL, `SECRET_KEY`, `ALLOWED_HOSTS` and 
 """
 
 import ipaddress
+import os
 from pathlib import Path
 
 import environ
@@ -14,9 +15,11 @@ from django.utils.translation import gettext_lazy as _
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-# A local `.env` file is optional; real environment variables win over it.
-if (BASE_DIR / ".env").is_file():
-    env.read_env(BASE_DIR / ".env", overwrite=False)
+# A local `.env` file is optional (`make run` writes one for development); real environment variables win over it.
+# ENV_FILE names another file (the tests' own processes read none).
+ENV_FILE = Path(os.environ.get("ENV_FILE") or BASE_DIR / ".env")
+if ENV_FILE.is_file():
+    env.read_env(ENV_FILE, overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
@@ -85,6 +88,9 @@ AXES_CLIENT_IP_CALLABLE = "liuzhou_pairing.client_ip.client_ip"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Login attempts are not listed in the admin (its pages are English only); a lockout ends by itself after
+# LOGIN_LOCKOUT_HOURS, or at once with `manage.py axes_reset_username USERNAME`.
+AXES_ENABLE_ADMIN = False
 
 ROOT_URLCONF = "liuzhou_pairing.urls"
 WSGI_APPLICATION = "liuzhou_pairing.wsgi.application"

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from liuzhou_pairing.admin import (
+    AUTOCOMPLETE_FORWARD_JS,
     ImportExportModelAdmin,
     ScopedAdminMixin,
     ScopedInlineMixin,
@@ -19,6 +20,8 @@ from liuzhou_pairing.admin import (
     adopt,
     changed_forms,
     expected_version,
+    forward_to_autocomplete,
+    warning_label,
 )
 from liuzhou_pairing.scope import scope_of
 from schools.models import County
@@ -27,7 +30,7 @@ from .forms import CycleAdminForm, DistrictPairingAdminForm, PairingAdminForm
 from .models import Agreement, Cycle, DistrictPairing, Pairing, Problem, Semester, WorkPlan
 from .resources import PairingResource
 from .rules import warning_messages
-from .selectors import pairable_schools
+from .selectors import current_cycle, pairable_schools
 from .services import (
     AGREEMENT_FIELDS,
     CONTACT_FIELDS,
@@ -67,7 +70,7 @@ class CountyOfEitherSideFilter(admin.SimpleListFilter):
             counties = counties.filter(pk__in=pairable_schools(user=request.user).values("county_id"))
         elif not scope.everything:
             counties = counties.filter(pk=scope.county_id) if scope.county_id else counties.none()
-        return [(str(c.pk), c.name) for c in counties]
+        return [(str(c.pk), c.display_name) for c in counties]
 
     def queryset(self, request, queryset):
         if self.value() and self.value().isdigit():
@@ -90,8 +93,21 @@ class HasWarningsFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ReasonFieldMixin:
+    """Ask for a reason for the change only of a user who may make one (a reader sees no empty reason field)."""
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (name, {**options, "fields": [f for f in options["fields"] if f != "reason"]})
+            for name, options in fieldsets
+        ]
+
+
 @admin.register(Cycle)
-class CycleAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class CycleAdmin(ReasonFieldMixin, ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     form = CycleAdminForm
     fields = [*CYCLE_FIELDS, "reason"]
     list_display = ["name", "first_semester_label", "last_semester_label", "work_plan_deadline", "agreement_deadline"]
@@ -139,7 +155,7 @@ class SemesterAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 
 
 @admin.register(DistrictPairing)
-class DistrictPairingAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class DistrictPairingAdmin(ReasonFieldMixin, ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     form = DistrictPairingAdminForm
     fields = [*DISTRICT_PAIRING_FIELDS, "reason"]
     list_display = ["helper_county", "recipient_county", "cycle"]
@@ -174,20 +190,21 @@ class AgreementInline(ScopedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class PairingAdmin(ReasonFieldMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [PairingResource]
     form = PairingAdminForm
     inlines = [AgreementInline]
+    # One line per pairing on a 1366-pixel screen: short labels, the warnings as a count (their texts on hover
+    # and on the pairing's page); the cycle is a filter (pairing_list.css keeps the short columns on one line).
     list_display = [
         "helper",
         "recipient",
         "stage",
         "tier",
         "status",
-        "is_city_fixed",
-        "arranged_by_county",
-        "warning_list",
-        "cycle",
+        "city_fixed",
+        "arranged_by_unit",
+        "warning_count",
     ]
     list_filter = [
         "cycle",
@@ -244,6 +261,25 @@ class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             _("Edit the problems and countermeasures of this agreement"),
         )  # fmt: skip
 
+    class Media:
+        css = {"all": ["pairings/pairing_list.css"]}
+        js = AUTOCOMPLETE_FORWARD_JS
+
+    @admin.display(description=_("city-fixed"), ordering="is_city_fixed", empty_value="")
+    def city_fixed(self, obj: Pairing) -> str:
+        return _("city-fixed") if obj.is_city_fixed else ""
+
+    @admin.display(description=_("arranged by"), ordering="arranged_by_county")
+    def arranged_by_unit(self, obj: Pairing) -> str:
+        return str(obj.arranged_by_county) if obj.arranged_by_county_id else _("city bureau")
+
+    @admin.display(description=_("warnings"), empty_value="")
+    def warning_count(self, obj: Pairing) -> str:
+        if not obj.warnings:
+            return ""
+        texts = "；".join(warning_messages(obj))
+        return format_html('<span title="{}">{}</span>', texts, warning_label(len(obj.warnings)))
+
     @admin.display(description=_("warnings"))
     def warning_list(self, obj: Pairing) -> str:
         if not obj.warnings:
@@ -258,7 +294,19 @@ class PairingAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name in ("helper", "recipient"):
             kwargs["queryset"] = pairable_schools(user=request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+        formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)
+        if formfield is not None and db_field.name in ("helper", "recipient", "lead_school"):
+            # The choices follow the stage chosen above them (registered in PairingsConfig.ready).
+            forward_to_autocomplete(formfield, "stage")
+        return formfield
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        if "cycle" not in initial:
+            cycle = current_cycle()
+            if cycle is not None:
+                initial["cycle"] = cycle.pk
+        return initial
 
     def save_model(self, request, obj, form, change):
         data = form.cleaned_data
@@ -307,9 +355,13 @@ class AgreementAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["pairing"]
     inlines = [ProblemInline]
 
-    @admin.display(description=_("signed late"), boolean=True)
-    def is_late_display(self, obj: Agreement) -> bool:
-        return obj.is_late
+    @admin.display(description=_("on time"))
+    def is_late_display(self, obj: Agreement) -> str:
+        if obj.signed_on:
+            return warning_label(_("signed late")) if obj.is_late else _("signed on time")
+        if timezone.localdate() > obj.pairing.cycle.agreement_deadline:
+            return warning_label(_("overdue, not signed"))
+        return _("not signed yet")
 
     @admin.display(description=_("signed scan"), boolean=True)
     def has_scan(self, obj: Agreement) -> bool:
@@ -331,7 +383,7 @@ class AgreementAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["unit", "status", "submitted_on", "due_on", "is_late_display", "has_arrangement_tables", "cycle"]
     list_filter = ["cycle", "status", "has_arrangement_tables"]
-    search_fields = ["county__name", "school__name"]
+    search_fields = ["county__name", "county__short_name", "school__name"]
     list_select_related = ["county", "school", "cycle"]
     fields = ["cycle", "county", "school", *WORK_PLAN_FIELDS]
 
@@ -343,9 +395,12 @@ class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     def due_on(self, obj: WorkPlan):
         return obj.due_on
 
-    @admin.display(description=_("late"), boolean=True)
-    def is_late_display(self, obj: WorkPlan) -> bool:
-        return obj.is_late(timezone.localdate())
+    @admin.display(description=_("on time"))
+    def is_late_display(self, obj: WorkPlan) -> str:
+        late = obj.is_late(timezone.localdate())
+        if obj.submitted_on:
+            return warning_label(_("submitted late")) if late else _("submitted on time")
+        return warning_label(_("overdue, not submitted")) if late else _("not due yet")
 
     def has_add_permission(self, request):
         # Work plans are called for by `load_liuzhou` (work_plans_ensure), one per unit that must submit one.

@@ -19,7 +19,7 @@ class PairingsConfig(AppConfig):
         from .demo import demo_pairings_clear, demo_pairings_generate, demo_records_clear, demo_records_generate
         from .home import pairing_home_items
         from .liuzhou import liuzhou_arrangements_load
-        from .selectors import pairable_schools
+        from .selectors import pairing_school_choices
         from .services import pairings_follow_school
         from .views import REPORTS
 
@@ -35,10 +35,13 @@ class PairingsConfig(AppConfig):
                                               "districtpairing"])  # fmt: skip
 
         # Choosing the two schools of a pairing, a county bureau may name schools of the county it is paired
-        # with (R8, R11, R12), which it does not otherwise see.
-        for field in ("helper", "recipient"):
+        # with (R8, R11, R12), which it does not otherwise see; the choices follow the stage chosen on the form.
+        for field in ("helper", "recipient", "lead_school"):
             register_autocomplete_choices(
-                "pairings", "pairing", field, lambda user: pairable_schools(user=user).active()
+                "pairings",
+                "pairing",
+                field,
+                lambda user, params: pairing_school_choices(user=user, stage=params.get("stage")),
             )
 
         from .models import Agreement, WorkPlan

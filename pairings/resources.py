@@ -107,7 +107,7 @@ class ArrangerWidget(widgets.Widget):
         return county
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
-        return f"{value.name}教育局" if value else CITY_BUREAU
+        return f"{value.display_name}教育局" if value else CITY_BUREAU
 
 
 class WarningsWidget(widgets.Widget):

@@ -165,7 +165,7 @@ def _city_county_within_a_county(d: Draft) -> dict | None:
     county = d.helper.county
     if county is None or d.helper.county_id != d.recipient.county_id or county.is_urban_district:
         return None
-    return {**_names(d), "county": county.name}
+    return {**_names(d), "county": county.display_name}
 
 
 def _compulsory_city_county_scope(d: Draft) -> dict | None:
@@ -179,8 +179,8 @@ def _compulsory_city_county_scope(d: Draft) -> dict | None:
             return None  # R8, R11: in the county paired with the helper's district
     return {
         **_names(d),
-        "county": d.recipient.county.name if d.recipient.county_id else "—",
-        "helper_county": d.helper.county.name if d.helper.county_id else "—",
+        "county": d.recipient.county.display_name if d.recipient.county_id else "—",
+        "helper_county": d.helper.county.display_name if d.helper.county_id else "—",
     }
 
 

@@ -57,6 +57,13 @@ def current_cycle(*, today: datetime.date | None = None) -> Cycle | None:
     return Cycle.objects.order_by("-first_academic_year", "-first_term").first()
 
 
+def pairing_school_choices(*, user: Any, stage: str | None = None) -> QuerySet[School]:
+    """Return the active schools `user` may name in a pairing (`pairable_schools`), narrowed to those serving
+    `stage` when one is given: a kindergarten pairing offers kindergartens."""
+    schools = pairable_schools(user=user).active()
+    return schools.serving(stage) if stage in Stage.values else schools
+
+
 def pairable_schools(*, user: Any) -> QuerySet[School]:
     """Return the schools `user` may name as helper or recipient: a county bureau its own schools and those of
     the counties it is district-paired with (R8, R11, R12); the city all; the others none."""

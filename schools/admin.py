@@ -87,7 +87,7 @@ class TownshipAdmin(AreaSaveMixin, ImportExportModelAdmin):
     resource_classes = [TownshipResource]
     list_display = ["code", "name", "county", "kind"]
     list_filter = ["county", "kind"]
-    search_fields = ["code", "name", "county__name"]
+    search_fields = ["code", "name", "county__name", "county__short_name"]
     list_select_related = ["county"]
     autocomplete_fields = ["county"]
 

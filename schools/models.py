@@ -53,7 +53,13 @@ class County(Versioned):
         ordering = ["code"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """Return the name shown everywhere but on the unit's own page: the plan's short name (融水县 for
+        融水苗族自治县) where it has one, else the official name."""
+        return self.short_name or self.name
 
     @property
     def is_urban_district(self) -> bool:
@@ -249,7 +255,9 @@ class School(Versioned):
         blank=True,
     )
     is_demo = models.BooleanField(
-        _("demo data"), default=False, help_text=_("Synthetic school made by generate_demo, not a real school.")
+        _("demo data"),
+        default=False,
+        help_text=_("A demo school for trying the system, not a real school; replaced when demo data is made again."),
     )
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -307,13 +315,13 @@ class School(Versioned):
         if self.township_id and self.county_id and self.township.county_id != self.county_id:
             errors["township"] = _("Township %(township)s is not in %(county)s.") % {
                 "township": self.township.name,
-                "county": self.county.name,
+                "county": self.county,
             }
         if self.management_area_id and self.county_id and self.management_area.county_id != self.county_id:
             errors["management_area"] = _("%(area)s is counted under %(counted)s, not %(county)s.") % {
                 "area": self.management_area.name,
-                "counted": self.management_area.county.name,
-                "county": self.county.name,
+                "counted": self.management_area.county,
+                "county": self.county,
             }
         if self.management_area_id and not self.county_id:
             errors["county"] = _("A school in a management area must name the county it is counted under.")

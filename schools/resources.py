@@ -65,6 +65,10 @@ class CountyWidget(widgets.ForeignKeyWidget):
     def lookup(self, text: str) -> County | None:
         return AREAS.ready().counties.get(text)
 
+    def render(self, value: County | None, obj: Any = None, **kwargs: Any) -> str:
+        # Files show the name shown everywhere (融水县); every name is read back.
+        return value.display_name if value is not None else ""
+
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> County | None:
         text = _text(value)
         if not text:
@@ -96,9 +100,7 @@ class TownshipWidget(widgets.ForeignKeyWidget):
             raise ValueError(_("Give the county of township “%(value)s”.") % {"value": text})
         township = areas.townships.get((county.pk, text))
         if township is None:
-            raise ValueError(
-                _("There is no township “%(value)s” in %(county)s.") % {"value": text, "county": county.name}
-            )
+            raise ValueError(_("There is no township “%(value)s” in %(county)s.") % {"value": text, "county": county})
         return township
 
 

@@ -17,3 +17,10 @@ def test_the_proxy_body_cap_lets_the_largest_accepted_upload_through():
     cap = int(caps[0]) * MB
     assert MAX_DOCUMENT_BYTES + MB <= cap <= MAX_DOCUMENT_BYTES + 4 * MB
     assert f"limited to {MAX_DOCUMENT_BYTES // MB} MB by the application" in README
+
+
+def test_every_manage_py_command_is_written_as_it_runs_from_the_project_folder():
+    """`make run` writes `.env` and the virtual environment: `.venv/bin/python manage.py …` runs as written."""
+    commands = re.findall(r"([^\s`]*)python3? manage\.py", README)
+    assert len(commands) >= 10
+    assert set(commands) == {".venv/bin/"}

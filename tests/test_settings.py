@@ -10,6 +10,7 @@ from pathlib import Path
 
 import environ
 import polib
+import pytest
 from django.conf import settings
 from django.utils import translation
 
@@ -19,10 +20,14 @@ ROOT = Path(__file__).resolve().parent.parent
 def run_manage(*args: str, cwd: Path = ROOT, unset: set[str] = frozenset(), **env: str) -> subprocess.CompletedProcess:
     # Start from the machine's environment without the settings the test run itself sets (pyproject.toml,
     # and the browser tests' DJANGO_ALLOW_ASYNC_UNSAFE), nor the variables in `unset`.
-    ours = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "SECURE_SSL_REDIRECT", "STATIC_MANIFEST", *unset}
+    ours = {"SECRET_KEY", "DEBUG", "DATABASE_URL", "SECURE_SSL_REDIRECT", "STATIC_MANIFEST", "ENV_FILE", *unset}
     ours.add("DJANGO_ALLOW_ASYNC_UNSAFE")
     base = {k: v for k, v in os.environ.items() if k not in ours}
     base.update(env)
+    # Nor a developer's `.env` (`make run` writes one with DEBUG on); a copy of the project reads its own.
+    own_copy = cwd != ROOT and (cwd / "manage.py").exists()
+    if not own_copy:
+        base.setdefault("ENV_FILE", os.devnull)
     return subprocess.run(
         # The project's manage.py, unless `cwd` is a copy of the project with its own.
         [sys.executable, str(cwd / "manage.py") if (cwd / "manage.py").exists() else str(ROOT / "manage.py"), *args],
@@ -79,11 +84,13 @@ def test_language_and_time_zone():
 def test_compiled_catalogue_matches_the_po_file():
     """Every translated entry of django.po is served from the compiled django.mo (run `make messages`)."""
     po = polib.pofile(str(ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"))
-    untranslated = [e.msgid for e in po if not e.msgstr and not e.obsolete]
+    untranslated = [e.msgid for e in po if not (e.msgstr or any(e.msgstr_plural.values())) and not e.obsolete]
     assert untranslated == []
     with translation.override("zh-hans"):
         for entry in po:
-            if entry.msgctxt:
+            if entry.msgid_plural:
+                assert translation.ngettext(entry.msgid, entry.msgid_plural, 2) == entry.msgstr_plural[0]
+            elif entry.msgctxt:
                 assert translation.pgettext(entry.msgctxt, entry.msgid) == entry.msgstr
             else:
                 assert translation.gettext(entry.msgid) == entry.msgstr, entry.msgid
@@ -182,3 +189,33 @@ def test_trusted_proxies_must_be_addresses():
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     assert shown.stdout.strip().splitlines()[-1] == "['10.0.0.1', '::1']"
+
+
+def test_a_local_env_file_with_debug_on_lets_the_readme_commands_run(tmp_path):
+    """`make run` writes `.env` with DEBUG on and a key: `manage.py create_user …` then runs as the README writes it,
+    and the same settings with DEBUG off and no key still refuse to start."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=true\nSECRET_KEY=" + "d" * 50 + "\n", encoding="utf-8")
+    shown = run_manage(
+        "shell", "-c", "from django.conf import settings; print(settings.DEBUG)", ENV_FILE=str(env_file)
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1] == "True"
+    env_file.write_text("DEBUG=false\n", encoding="utf-8")
+    refused = run_manage("check", ENV_FILE=str(env_file))
+    assert refused.returncode != 0 and "SECRET_KEY must be set when DEBUG is off" in refused.stderr
+
+
+def test_make_run_writes_a_local_env_file_once(tmp_path):
+    make = shutil.which("make")
+    if make is None:
+        pytest.skip("no make on this machine")
+    written = subprocess.run([make, "-s", "-C", str(tmp_path), "-f", str(ROOT / "Makefile"), ".env"],
+                             capture_output=True, text=True, timeout=60)  # fmt: skip
+    assert written.returncode == 0, written.stderr
+    text = (tmp_path / ".env").read_text(encoding="utf-8")
+    values = dict(line.split("=", 1) for line in text.splitlines() if not line.startswith("#"))
+    assert values["DEBUG"] == "true" and len(values["SECRET_KEY"]) >= 50
+    subprocess.run([make, "-s", "-C", str(tmp_path), "-f", str(ROOT / "Makefile"), ".env"], check=True, timeout=60)
+    assert (tmp_path / ".env").read_text(encoding="utf-8") == text  # written once, never replaced
+    assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()

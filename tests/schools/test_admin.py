@@ -147,7 +147,7 @@ def test_export_escapes_formula_looking_text(liuzhou):
     assert values["备注"] == '\'=HYPERLINK("http://example.invalid","点击")'
     assert values["联系人"] == "'+SUM(1,2)"
     assert values["地址"] == "'@cmd"
-    assert values["县（区）"] == "融水苗族自治县"
+    assert values["县（区）"] == "融水县"
     assert values["学校类型"] == "高级中学"
     assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
     csv_text = CSV().export_data(dataset)
@@ -210,3 +210,16 @@ def test_a_gbk_csv_from_excel_imports_and_an_unreadable_file_is_explained_in_chi
     response = city_admin.post(reverse("admin:schools_school_import"), {"format": "0", "resource": "0",
                                                                          "import_file": broken})  # fmt: skip
     assert "既不是 xlsx 工作簿" in response.content.decode()
+
+
+def test_a_county_is_shown_by_the_plans_short_name_and_its_own_page_keeps_the_official_name(city_admin, liuzhou):
+    county = School.objects.get(name="融水中学").county
+    assert (county.name, str(county)) == ("融水苗族自治县", "融水县")
+    schools = city_admin.get(reverse("admin:schools_school_changelist"), {"q": "融水中学"}).content.decode()
+    assert "融水县" in schools and "融水苗族自治县" not in schools  # the list and its county filter
+    townships = city_admin.get(reverse("admin:schools_township_changelist"), {"q": "融水县"}).content.decode()
+    assert "融水镇" in townships  # the short name finds the county's townships
+    own_page = city_admin.get(reverse("admin:schools_county_change", args=[county.pk])).content.decode()
+    assert 'value="融水苗族自治县"' in own_page
+    pairings = city_admin.get(reverse("admin:pairings_pairing_changelist")).content.decode()
+    assert "融水县" in pairings and "融水苗族自治县" not in pairings  # the filter of either side's county
