@@ -94,10 +94,11 @@ def test_adding_a_pairing_preselects_the_current_cycle(city_admin, world):
     assert form.initial["cycle"] == current.pk
 
 
-def test_adding_a_pairing_preselects_no_cycle_without_a_current_one(city_admin, world):
+def test_adding_a_pairing_before_any_semester_has_started_preselects_the_latest_cycle(city_admin, world):
+    """Before the first semester starts (a city arranging its first cycle) the cycle being prepared is offered."""
     assert not Semester.objects.exists()  # the world's cycle has no semester rows
     form = city_admin.get(reverse("admin:pairings_pairing_add")).context["adminform"].form
-    assert "cycle" not in form.initial
+    assert form.initial["cycle"] == world.cycle.pk
 
 
 def test_files_name_an_arranging_county_by_its_short_name_and_read_every_name(liuzhou):
