@@ -8,8 +8,14 @@ class AccountsConfig(AppConfig):
     verbose_name = _("Accounts and roles")
 
     def ready(self) -> None:
+        from liuzhou_pairing.steps import register_demo_step
+
+        from .demo import demo_accounts_park, demo_accounts_return
+
         # Groups need the permissions that post_migrate creates, so they are kept in step right after it.
         post_migrate.connect(_sync_roles, sender=self)
+        # Demo school accounts step aside while generate_demo replaces the demo schools (its clears run last first).
+        register_demo_step(90, demo_accounts_return, clear=demo_accounts_park)
 
 
 def _sync_roles(sender, using="default", apps=None, **kwargs) -> None:
