@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.views.defaults import server_error
 
 from liuzhou_pairing.actors import SYSTEM
+from liuzhou_pairing.reports import reports_for
 from schools.choices import Standing
 from schools.services import school_save
 
@@ -70,6 +71,13 @@ def reachable_pages(client) -> list[str]:
         obj = model_admin.get_queryset(request).first()
         if obj is not None:
             urls += [reverse(f"{prefix}_change", args=[obj.pk]), reverse(f"{prefix}_history", args=[obj.pk])]
+        # The spreadsheet pages of the lists that have them.
+        if getattr(model_admin, "has_import_permission", None) and model_admin.has_import_permission(request):
+            urls.append(reverse(f"{prefix}_import"))
+        if getattr(model_admin, "has_export_permission", None) and model_admin.has_export_permission(request):
+            urls.append(reverse(f"{prefix}_export"))
+    # The report pages the home page lists for this user.
+    urls += [url for _title, url, _description in reports_for(request.user)]
     return urls
 
 
@@ -77,7 +85,11 @@ def reachable_pages(client) -> list[str]:
 def test_every_page_a_role_reaches_shows_no_english(as_user, role):
     client = as_user(role)
     found = {}
-    for url in reachable_pages(client):
+    pages = reachable_pages(client)
+    if role in ("city", "county"):  # the spreadsheet and report pages are among them
+        assert reverse("admin:schools_school_import") in pages and reverse("admin:schools_school_export") in pages
+        assert any(url.startswith("/reports/") for url in pages)
+    for url in pages:
         response = client.get(url)
         assert response.status_code == 200, url
         words = english_words(response.content.decode())
