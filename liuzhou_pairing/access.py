@@ -243,8 +243,11 @@ def save_checked_many(
     if new:
         manager.bulk_create(new, batch_size=BATCH_SIZE)
     if changed:
-        fields = [f.name for f in model._meta.concrete_fields if not f.primary_key]
-        manager.bulk_update(changed, fields, batch_size=BATCH_SIZE)
+        fields = [f for f in model._meta.concrete_fields if not f.primary_key]
+        for instance in changed:  # what save() does before an UPDATE: auto_now dates, files committed to storage
+            for field in fields:
+                setattr(instance, field.attname, field.pre_save(instance, False))
+        manager.bulk_update(changed, [f.name for f in fields], batch_size=BATCH_SIZE)
     history = getattr(model, "history", None)
     if history is not None:
         for rows, update in ((new, False), (changed, True)):

@@ -2,6 +2,7 @@
 the rules engine (new pairings through a `PairingBatch`, changed ones through `pairing_update`), and one bad row
 rolls back the whole file."""
 
+import threading
 from typing import Any
 
 from django.utils import timezone
@@ -10,8 +11,9 @@ from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
 
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, DateWidget
+from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
-from schools.models import School
+from schools.models import County, School
 from schools.resources import AreaLookupsMixin, CountyWidget, TextWidget, _text
 
 from .choices import ArrangedBy, PairingStatus, Tier
@@ -22,9 +24,9 @@ from .services import CONTACT_FIELDS, PairingBatch, pairing_editable_fields, pai
 CITY_BUREAU = "市教育局"
 
 
-class Lookups:
+class Lookups(threading.local):
     """Schools and cycles found by the cells of one file, each distinct cell looked up once (a pairings file names
-    the same schools and cycle on many rows). Cleared at the start of every import."""
+    the same schools and cycle on many rows). Cleared at the start of every import; each thread has its own."""
 
     def __init__(self) -> None:
         self.clear()
@@ -228,6 +230,11 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
     def before_import_row(self, row, **kwargs: Any) -> None:
         if "状态" in row and not _text(row["状态"]):
             row["状态"] = PairingStatus.ACTIVE
+        # A county bureau's blank arranging unit is the bureau itself: the preview shows the row as it will be saved.
+        column = self.fields["arranged_by_county"].column_name
+        county_id = scope_of(self.user).county_id
+        if county_id and scope_of(self.user).writes and not _text(row.get(column)):
+            row[column] = County.objects.get(pk=county_id).name
 
     def save_through_service(self, instance: Pairing, *, is_create: bool) -> None:
         """Save a changed row's pairing through `pairing_update` (new rows go to the file's PairingBatch)."""

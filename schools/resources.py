@@ -1,6 +1,7 @@
 """Import/export of areas and schools (xlsx, csv). Every row is validated with `full_clean`; one bad row
 rolls back the whole file."""
 
+import threading
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -26,9 +27,9 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-class AreaIndex:
+class AreaIndex(threading.local):
     """Counties, townships, villages and management areas by every name and code a file may use, read once per
-    import file (not once per cell)."""
+    import file (not once per cell); each thread (a threaded server's request) has its own."""
 
     def __init__(self) -> None:
         self.loaded = False

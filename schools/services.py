@@ -162,10 +162,12 @@ class SchoolBatch:
         if stored is None:
             self.new.append(school)
         else:
-            save_checked_many([school], actor=actor, stored={school.pk: stored})
-            if changed:
-                for check in SCHOOL_CHANGE_CHECKS:
-                    check(school=school, actor=actor, changed=changed)
+            # A savepoint: a refusal of this row (a pairing it would break) leaves the rows before it as they were.
+            with transaction.atomic():
+                save_checked_many([school], actor=actor, stored={school.pk: stored})
+                if changed:
+                    for check in SCHOOL_CHANGE_CHECKS:
+                        check(school=school, actor=actor, changed=changed)
         self.added.append(school)
         for field, values in self._in_batch.items():
             if stored is not None and getattr(stored, field):

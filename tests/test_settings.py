@@ -206,6 +206,19 @@ def test_a_local_env_file_with_debug_on_lets_the_readme_commands_run(tmp_path):
     assert refused.returncode != 0 and "SECRET_KEY must be set when DEBUG is off" in refused.stderr
 
 
+def test_the_production_environment_wins_over_a_leftover_development_env_file(tmp_path):
+    """A server checkout where `make run` once wrote `.env` (DEBUG on): the README's production export of
+    DEBUG=false turns it off, so demo accounts stay refused."""
+    env_file = tmp_path / ".env"
+    env_file.write_text("DEBUG=true\nSECRET_KEY=" + "d" * 50 + "\n", encoding="utf-8")
+    shown = run_manage(
+        "shell", "-c", "from django.conf import settings; print(settings.DEBUG)", ENV_FILE=str(env_file),
+        DEBUG="false", SECURE_SSL_REDIRECT="false",
+    )  # fmt: skip
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.strip().splitlines()[-1] == "False"
+
+
 def test_make_run_writes_a_local_env_file_once(tmp_path):
     make = shutil.which("make")
     if make is None:

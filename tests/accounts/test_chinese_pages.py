@@ -23,6 +23,8 @@ VISIBLE_ATTRIBUTES = {"title", "placeholder", "alt", "aria-label"}
 USERNAMES = {"city", "county", "school", "inspector", "region", "district"}
 ALLOWED = USERNAMES | {"xlsx", "csv", "CSV", "PDF", "PNG", "JPEG", "MB", "UTF", "GBK"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# A requirement ID of the plan ("R16", "（R7）"): users see plain words, not the specification's numbering.
+REQUIREMENT_ID = re.compile(r"(?<![A-Za-z0-9])R\d{1,2}(?!\d)")
 
 
 class VisibleText(HTMLParser):
@@ -54,7 +56,9 @@ class VisibleText(HTMLParser):
 def english_words(html: str) -> set[str]:
     parser = VisibleText()
     parser.feed(html)
-    return {w for text in parser.texts for w in LATIN_WORD.findall(text) if w not in ALLOWED}
+    return {
+        w for text in parser.texts for w in LATIN_WORD.findall(text) + REQUIREMENT_ID.findall(text) if w not in ALLOWED
+    }
 
 
 def reachable_pages(client) -> list[str]:

@@ -45,7 +45,7 @@ def test_a_schools_import_costs_a_constant_number_of_queries_per_row(liuzhou, dj
     # Before look-ups were read once per file, a new school cost about 47 queries and a change more. New schools are
     # now written together (a few INSERT statements, SQLite capping the rows of each); a changed one is written as
     # its row is read, so that what it breaks is reported on that row.
-    assert per_row <= (8 if existing else 0.2), counts
+    assert per_row <= (10 if existing else 0.2), counts  # a changed row: its lock, savepoint, write, re-checks
     assert counts[50] - 50 * per_row < 40, counts  # what the file costs once
 
 
