@@ -38,10 +38,24 @@ class DateWidget(widgets.DateWidget):
     """Read a date written as text (2016-09-01) or as a workbook's date cell, which reads back as a datetime at
     midnight: a date is stored either way, so that a re-imported date compares equal."""
 
+    # How clerks write dates: 2016-09-01, 2016/9/1 (Excel on Chinese Windows), 2016.9.1, 2016年9月1日.
+    FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> Any:
         if isinstance(value, datetime.datetime):
-            value = value.date()
-        return super().clean(value, row, **kwargs)
+            return value.date()
+        if isinstance(value, datetime.date):
+            return value
+        text = str(value if value is not None else "").strip()
+        if not text:
+            return None
+        text = text.split(" ")[0]  # "2016/9/1 0:00" as some spreadsheets write a date
+        for fmt in self.FORMATS:
+            try:
+                return datetime.datetime.strptime(text, fmt).date()  # noqa: DTZ007 - only the date is kept
+            except ValueError:
+                continue
+        raise ValueError(_("Write the date as 2016-09-01 or 2016/9/1, not “%(value)s”.") % {"value": value})
 
 
 class ImportRefused(Exception):

@@ -245,7 +245,8 @@ class PairingAdmin(ReasonFieldMixin, ImportExportModelAdmin, SimpleHistoryAdmin)
         """Show the agreement's problem / countermeasure rows here; they are edited on the agreement's page."""
         agreement = Agreement.objects.filter(pairing=obj).first() if obj.pk else None
         if agreement is None:
-            return _("No agreement yet: add it below, then its problems and countermeasures.")
+            return _("No agreement has been recorded yet; the county bureau or the city records it, then its problems "
+                     "and countermeasures.")  # fmt: skip
         rows = format_html_join(
             "",
             "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",

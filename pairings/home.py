@@ -151,20 +151,29 @@ def _work_plan_item(plan: WorkPlan, today: datetime.date) -> HomeItem:
 def _school_items(user: Any, cycle: Cycle, today: datetime.date) -> list[HomeItem]:
     scope = scope_of(user)
     live = Pairing.objects.for_user(user).filter(cycle=cycle).live()
-    pending = (
-        live.filter(status=PairingStatus.ACTIVE)
-        .filter(Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True) | Q(agreement__scan=""))
-        .count()
-    )
+    active = live.filter(status=PairingStatus.ACTIVE)
+    # What the school can do itself: upload the signed scan of a recorded agreement. Recording the agreement (its
+    # date, signatories and plan) is the county bureau's, so a missing one is shown as waiting for the bureau.
+    to_scan = active.filter(agreement__isnull=False, agreement__scan="").count()
+    not_recorded = active.filter(Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)).count()
     pairings_url = f"{reverse('admin:pairings_pairing_changelist')}?cycle__id__exact={cycle.pk}"
+    late = today > cycle.agreement_deadline
     items = [
         HomeItem(label=_("Our pairings"), url=pairings_url, count=live.count()),
         HomeItem(
-            label=_("Agreements to sign or to upload the signed scan for"),
+            label=_("Agreements waiting for our signed scan"),
+            url=reverse("admin:pairings_agreement_changelist"),
+            count=to_scan,
+            level=("danger" if late else "warning") if to_scan else "ok",
+            note=_("Open the agreement and upload the scan of the signed agreement."),
+        ),
+        HomeItem(
+            label=_("Agreements the county bureau has not yet recorded as signed"),
             url=pairings_url,
-            count=pending,
-            level=("danger" if today > cycle.agreement_deadline else "warning") if pending else "ok",
-            note=_("Deadline: %(deadline)s.") % {"deadline": cycle.agreement_deadline.isoformat()},
+            count=not_recorded,
+            level=("danger" if late else "warning") if not_recorded else "ok",
+            note=_("The county bureau records each agreement; deadline: %(deadline)s.")
+            % {"deadline": cycle.agreement_deadline.isoformat()},
         ),
     ]
     plan = WorkPlan.objects.filter(cycle=cycle, school_id=scope.school_id).first()

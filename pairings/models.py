@@ -97,6 +97,12 @@ class Cycle(Versioned):
         first = self.semester_rows.order_by("starts_on").first() if self.pk else None
         return first.starts_on if first else semester_default_dates(self.first_academic_year, self.first_term)[0]
 
+    @cached_property
+    def last_day(self) -> datetime.date:
+        """Return the day the cycle ends: the end of its last semester row, or the default date of it."""
+        last = self.semester_rows.order_by("-ends_on").first() if self.pk else None
+        return last.ends_on if last else semester_default_dates(self.last_academic_year, self.last_term)[1]
+
     def semesters(self) -> list[tuple[int, int]]:
         """Return every (academic year, term) of the cycle, in order."""
         result, year, term = [], self.first_academic_year, self.first_term

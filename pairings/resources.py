@@ -5,7 +5,7 @@ rolls back the whole file."""
 import threading
 from typing import Any
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
@@ -217,6 +217,13 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
         return super().export_field(field, instance, **kwargs)
 
     def check_row(self, instance: Pairing, errors: dict) -> dict:
+        if getattr(self, "_names_city", False) and "arranged_by_county" not in errors:
+            errors["arranged_by_county"] = [
+                _(
+                    "A county bureau arranges pairings in its own name only; leave 安排单位 blank or write your own "
+                    "bureau."
+                )
+            ]
         # The real reason first: a school named on both sides is refused as such, before the service asks whether
         # the user may arrange a pairing of that school.
         if (
@@ -229,12 +236,16 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
 
     def before_import_row(self, row, **kwargs: Any) -> None:
         if "状态" in row and not _text(row["状态"]):
-            row["状态"] = PairingStatus.ACTIVE
+            with translation.override("zh-hans"):
+                row["状态"] = str(PairingStatus.ACTIVE.label)
         # A county bureau's blank arranging unit is the bureau itself: the preview shows the row as it will be saved.
         column = self.fields["arranged_by_county"].column_name
-        county_id = scope_of(self.user).county_id
-        if county_id and scope_of(self.user).writes and not _text(row.get(column)):
-            row[column] = County.objects.get(pk=county_id).name
+        scope = scope_of(self.user)
+        self._names_city = False
+        if scope.county_id and scope.writes:
+            if not _text(row.get(column)):
+                row[column] = County.objects.get(pk=scope.county_id).name
+            self._names_city = _text(row.get(column)) == CITY_BUREAU
 
     def save_through_service(self, instance: Pairing, *, is_create: bool) -> None:
         """Save a changed row's pairing through `pairing_update` (new rows go to the file's PairingBatch)."""

@@ -153,7 +153,8 @@ def late_agreements(*, cycle: Cycle, user: Any, today: datetime.date) -> list[La
     late = Q(agreement__signed_on__gt=cycle.agreement_deadline)
     if today > cycle.agreement_deadline:
         late |= Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
-    qs = qs.filter(late).select_related("helper", "recipient", "agreement").order_by("helper__name", "recipient__name")
+    qs = qs.filter(late).select_related("helper", "recipient__county", "agreement")
+    qs = qs.order_by("helper__name", "recipient__name")
     result = []
     for pairing in qs:
         agreement = getattr(pairing, "agreement", None)

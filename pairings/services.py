@@ -126,6 +126,14 @@ def pairing_check(pairing: Pairing, facts: Facts = DATABASE) -> list[str]:
     """Validate `pairing` (fields, then the plan's rules, then constraints) and return its warning codes. The rule
     `already_paired` is the check of the unique live-pair constraint (the database enforces it too)."""
     pairing.clean_fields(exclude=loaded_relations(pairing))
+    cycle = pairing.cycle
+    if pairing.starts_on and not cycle.first_day <= pairing.starts_on <= cycle.last_day:
+        raise ValidationError(
+            {
+                "starts_on": _("A pairing starts within its cycle (%(first)s to %(last)s).")
+                % {"first": cycle.first_day.isoformat(), "last": cycle.last_day.isoformat()}
+            }
+        )
     pairing.warnings = evaluate(Draft.of(pairing, facts))
     # The rest of full_clean(), without validating the fields a second time.
     pairing.clean()

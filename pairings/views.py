@@ -159,6 +159,7 @@ class LateAgreementsReport(CycleReportView):
         columns = [
             ReportColumn(_("helper"), lambda r: r.pairing.helper.name, link=lambda r: pairing_url(r.pairing)),
             ReportColumn(_("recipient"), lambda r: r.pairing.recipient.name),
+            ReportColumn(_("county"), lambda r: county_name(r.pairing.recipient.county)),
             ReportColumn(_("stage"), lambda r: r.pairing.get_stage_display()),
             ReportColumn(_("tier"), lambda r: r.pairing.get_tier_display()),
             ReportColumn(_("deadline"), lambda r: self.cycle.agreement_deadline, "date"),

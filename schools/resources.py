@@ -4,6 +4,7 @@ rolls back the whole file."""
 import threading
 from typing import Any
 
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
@@ -270,7 +271,8 @@ class SchoolResource(AreaLookupsMixin, BaseModelResource):
             ("状态", SchoolStatus.ACTIVE),
         ):
             if column in row and not _text(row[column]):
-                row[column] = default
+                with translation.override("zh-hans"):
+                    row[column] = str(default.label)  # shown as the clerk would write it, should the row be refused
 
 
 class CountyResource(AreaLookupsMixin, BaseModelResource):

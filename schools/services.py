@@ -192,12 +192,16 @@ class SchoolBatch:
     def _check_unique(self, school: School) -> None:
         errors = {}
         in_batch = self._in_batch
-        if self._taken_by("name", school.name, school) or in_batch["name"].get(school.name, school) is not school:
+        if in_batch["name"].get(school.name, school) is not school:
+            errors["name"] = ValidationError(_("Another row of this file already has this name."), code="unique")
+        elif self._taken_by("name", school.name, school):
             errors["name"] = school.unique_error_message(School, ("name",))
         code = school.school_code
-        if code and (
-            self._taken_by("school_code", code, school) or in_batch["school_code"].get(code, school) is not school
-        ):
+        if code and in_batch["school_code"].get(code, school) is not school:
+            errors["school_code"] = ValidationError(
+                _("Another row of this file already has this national school code."), code="unique"
+            )
+        elif code and self._taken_by("school_code", code, school):
             errors["school_code"] = ValidationError(
                 _("Another school already has this national school code."), code="unique"
             )

@@ -437,13 +437,14 @@ def test_an_import_confirmed_after_a_row_became_invalid_writes_nothing(as_user, 
     client = as_user("county")
     town_school = SchoolFactory(name="甲县实验小学", county=land.own, standing=Standing.HIGH_QUALITY)
     rows = [
-        [land.cycle.name, "义务教育", "乡—村", "甲镇中心小学", "甲村小学", ""],
         [land.cycle.name, "义务教育", "县—乡", town_school.name, "甲村小学", ""],
+        [land.cycle.name, "义务教育", "乡—村", "甲镇中心小学", "甲村小学", ""],  # unchanged: blank 安排单位 is 甲县
     ]
     response = post_import(client, "admin:pairings_pairing_import", PAIRING_HEADERS, rows)
     assert not invalid_rows(response)
     confirm = response.context["confirm_form"].initial
-    Pairing.objects.filter(pk=land.own_pairing.pk).update(is_city_fixed=True)  # the city fixes it meanwhile
+    # The school closes meanwhile (written directly: its own pairings are not the point here).
+    School.objects.filter(pk=land.own_school.pk).update(status="closed", status_date=datetime.date(2017, 1, 1))
     response = client.post(reverse("admin:pairings_pairing_process_import"), confirm, follow=True)
     page = response.content.decode()
     assert "没有导入任何数据" in page

@@ -152,3 +152,14 @@ def test_a_history_page_shows_each_change_as_users_read_it(as_user, land):
     changes = page.split('id="change-history"')[1]
     assert "否" in changes and "是" in changes and "薄弱" in changes and "一般" in changes and "王老师" in changes
     assert english_words(page) == set()
+
+
+@pytest.mark.parametrize("path", ["/no-such-page/", "/admin/no-such-page/", "/reports/coverage/?cycle=999"])
+def test_with_debug_on_a_missing_page_is_still_the_chinese_one(as_user, settings, path):
+    """`make run` (the demo) runs with DEBUG on: a user meets the site's page, not Django's technical one."""
+    settings.DEBUG = True
+    response = as_user("county").get(path)
+    assert response.status_code == 404
+    page = response.content.decode()
+    assert "此页面不存在" in page and "DEBUG" not in page
+    assert english_words(page) == set()

@@ -195,7 +195,7 @@ def test_pairing_page_shows_the_agreements_problems_and_countermeasures(city_adm
 
     pairing = world.pair(world.urban(), world.central())
     page = city_admin.get(reverse("admin:pairings_pairing_change", args=[pairing.pk])).content.decode()
-    assert "尚未签订协议" in page
+    assert "尚未登记协议" in page
     agreement = Agreement.objects.create(pairing=pairing)
     Problem.objects.create(agreement=agreement, problem="青年教师多", countermeasure="师徒结对",
                            measure=Measure.TEACHER_DEVELOPMENT, responsible_side=Side.HELPER)  # fmt: skip

@@ -102,12 +102,16 @@ def test_school_home_lists_its_pairings_and_agreements_to_sign(as_user, land):
     client = as_user("school")
     found = items(home(client))
     assert found["本校结对"][0] == "1"
-    assert found["待签订或待上传签字扫描件的协议"][0] == "1"
+    # The school uploads the scan (its own task); the county bureau records the signing (the school waits for it).
+    assert found["待上传签字扫描件的协议"][0] == "1"
+    assert found["县（区）教育局尚未登记签订的协议"][0] == "1"
     assert "有预警的结对" not in found and "未参加结对的公办学校" not in found
     land.own_agreement.signed_on = datetime.date(2016, 9, 1)
     land.own_agreement.helper_signatory = land.own_agreement.recipient_signatory = "王校长"
     agreement_save(agreement=land.own_agreement, actor=SYSTEM)
-    assert items(home(client))["待签订或待上传签字扫描件的协议"][0] == "1"  # signed, the scan still missing
+    found = items(home(client))
+    assert found["待上传签字扫描件的协议"][0] == "1"  # signed, the scan still missing
+    assert found["县（区）教育局尚未登记签订的协议"][0] == "0"
 
 
 def test_city_home_lists_late_and_missing_work_plans_and_per_county_figures(as_user, land):

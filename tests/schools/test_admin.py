@@ -119,11 +119,11 @@ def test_admin_import_with_bad_rows_names_each_row_and_writes_nothing(city_admin
     assert "未知的县（区）“不存在县”" in errors[3]
     assert f"村（社区）“{other.name}”不属于乡镇（街道）“融水镇”" in errors[4]
     assert "请填写带区号的固定电话" in errors[5]
-    assert "已有其他学校使用该学校标识码" in errors[6]
+    assert "文件中另有一行使用了这个学校标识码" in errors[6]  # a good row above has the code
     assert "未知的学校类型“大学”" in errors[7]
     assert "只有幼儿园、小学或九年一贯制学校" in errors[8]
     content = response.content.decode()
-    for message in ("未知的县（区）“不存在县”", "已有其他学校使用该学校标识码"):
+    for message in ("未知的县（区）“不存在县”", "文件中另有一行使用了这个学校标识码"):
         assert message in content
     assert School.objects.count() == before
     assert not School.objects.filter(name="融水镇示范小学").exists()
