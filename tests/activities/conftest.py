@@ -9,7 +9,7 @@ from activities.services import activity_save, staff_save
 from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import Measure
 from pairings.services import semesters_ensure
-from tests.accounts.conftest import PASSWORD, as_user, land  # noqa: F401
+from tests.accounts.conftest import PASSWORD
 
 # A day inside the 2016—2017 first semester (1 Sep 2016 – 28 Feb 2017, entries close 30 Mar 2017).
 TODAY = datetime.date(2016, 10, 20)
@@ -20,20 +20,21 @@ class Acts:
     """The land of tests/accounts with its semesters, a user for the helper school of the own county's pairing
     (the land's school user is its recipient), a user of the other county, and staff on both sides."""
 
-    def __init__(self, land):
-        self.land = land
-        semesters_ensure(cycle=land.cycle, actor=SYSTEM)
-        self.pairing = land.own_pairing  # 甲镇中心小学 helps 甲村小学, both in 甲县
+    def __init__(self, the_land):
+        place = the_land
+        self.land = the_land
+        semesters_ensure(cycle=place.cycle, actor=SYSTEM)
+        self.pairing = place.own_pairing  # 甲镇中心小学 helps 甲村小学, both in 甲县
         self.helper, self.recipient = self.pairing.helper, self.pairing.recipient
-        self.users = dict(land.users)
+        self.users = dict(place.users)
         self.users["helper"] = user_create(
             actor=SYSTEM, username="helper", role="school", school=self.helper, password=PASSWORD
         )[0]
-        self.users["recipient"] = land.users["school"]
+        self.users["recipient"] = place.users["school"]
         self.users["other_county"] = user_create(
-            actor=SYSTEM, username="other_county", role="county", county=land.other, password=PASSWORD
+            actor=SYSTEM, username="other_county", role="county", county=place.other, password=PASSWORD
         )[0]
-        self.users["district"] = land.district_user
+        self.users["district"] = place.district_user
         self.helper_key = staff_save(staff=Staff(school=self.helper, name="李骨干", post=Post.KEY_STAFF), actor=SYSTEM)
         self.helper_teacher = staff_save(
             staff=Staff(school=self.helper, name="王老师", post=Post.TEACHER), actor=SYSTEM
@@ -42,7 +43,7 @@ class Acts:
             staff=Staff(school=self.recipient, name="张主任", post=Post.LEADER), actor=SYSTEM
         )
         self.other_staff = staff_save(
-            staff=Staff(school=land.other_pairing.helper, name="赵老师", post=Post.TEACHER), actor=SYSTEM
+            staff=Staff(school=place.other_pairing.helper, name="赵老师", post=Post.TEACHER), actor=SYSTEM
         )
 
     def activity(self, actor="helper", participants=None, today=TODAY, **fields):
@@ -67,5 +68,9 @@ class Acts:
 
 
 @pytest.fixture
-def acts(land):
-    return Acts(land)
+def acts(request):
+    return Acts(request.getfixturevalue("land"))
+
+
+# The land of tests/accounts (two counties, a paired district, a user per role) serves these tests too.
+from tests.accounts.conftest import as_user, land  # noqa: E402, F401
