@@ -66,6 +66,13 @@ class StaffAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     search_fields = ["name", "school__name"]
     list_select_related = ["school"]
 
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        # A reader's page is all read-only: no reason to give.
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [f for f in fields if f != "reason"]
+        return fields
+
     def get_readonly_fields(self, request, obj=None):
         editable = staff_editable_fields(request.user)
         return [*(["school"] if obj else []), *(f for f in STAFF_FIELDS if f not in editable)]
