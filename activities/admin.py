@@ -5,6 +5,9 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -30,6 +33,7 @@ from .services import (
     activity_reject,
     activity_save,
     difficulty_help_save,
+    may_decide,
     staff_editable_fields,
     staff_save,
 )
@@ -140,6 +144,7 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["pairing"]
     date_hierarchy = None
     DECISION_FIELDS = ["semester", "entered_by", "status", "decided_by", "decided_at", "rejection_reason"]
+    readonly_fields = ["decision"]
     fieldsets = [
         (None, {"fields": ["pairing", "date", "kind", "form", "measure", "focus"]}),
         (
@@ -150,21 +155,71 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             },
         ),
         (_("Donation"), {"fields": ["donation_items", "donation_quantity", "donation_value"]}),
-        (_("Confirmation"), {"fields": [*DECISION_FIELDS, "reason"]}),
+        (_("Confirmation"), {"fields": [*DECISION_FIELDS, "decision", "reason"]}),
     ]
+
+    @admin.display(description=_("confirm or reject"))
+    def decision(self, obj: Activity) -> str:
+        """The partner's (or county bureau's) buttons on a pending activity's page; they post to `decide_view`."""
+        if not getattr(obj, "_may_decide", False):
+            return "—"
+        url = reverse("admin:activities_activity_decide", args=[obj.pk])
+        return format_html(
+            '<input type="text" name="decision_reason" maxlength="200" placeholder="{}" aria-label="{}"> '
+            '<button type="submit" name="_confirm" formaction="{}" class="button">{}</button> '
+            '<button type="submit" name="_reject" formaction="{}" class="button">{}</button>',
+            _("reason for rejecting"), _("reason for rejecting"), url, _("Confirm"), url, _("Reject"),
+        )  # fmt: skip
+
+    def get_urls(self):
+        decide = path(
+            "<path:object_id>/decide/",
+            self.admin_site.admin_view(self.decide_view),
+            name="activities_activity_decide",
+        )
+        return [decide, *super().get_urls()]
+
+    def decide_view(self, request, object_id):
+        """Confirm or reject one activity from its page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        activity = self.get_object(request, object_id)
+        if activity is None:
+            raise Http404
+        if "_reject" in request.POST:
+            self._decide(
+                request,
+                [activity],
+                lambda a: activity_reject(
+                    activity=a, actor=request.user, reason=request.POST.get("decision_reason", "")
+                ),
+                lambda n: _("The activity was rejected."),
+            )
+        else:
+            self._decide(
+                request,
+                [activity],
+                lambda a: activity_confirm(activity=a, actor=request.user),
+                lambda n: _("The activity was confirmed."),
+            )
+        return HttpResponseRedirect(reverse("admin:activities_activity_change", args=[activity.pk]))
 
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
-        if obj is None or self.has_change_permission(request, obj):
+        if obj is None:
+            return [(n, {**o, "fields": [f for f in o["fields"] if f != "decision"]}) for n, o in fieldsets]
+        if self.has_change_permission(request, obj):
             return fieldsets
         return [(n, {**o, "fields": [f for f in o["fields"] if f != "reason"]}) for n, o in fieldsets]
 
     def get_readonly_fields(self, request, obj=None):
         editable = activity_editable_fields(request.user, obj)
-        return [*self.DECISION_FIELDS, *(f for f in ACTIVITY_FIELDS if f not in editable)]
+        return [*self.DECISION_FIELDS, "decision", *(f for f in ACTIVITY_FIELDS if f not in editable)]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
         request._activity = obj
+        if obj is not None:
+            obj._may_decide = may_decide(obj, request.user)
         return super().get_form(request, obj, change=change, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):

@@ -175,3 +175,38 @@ def test_the_activities_pages_speak_chinese(client, acts, role):
         if words:
             found[url] = sorted(words)
     assert found == {}
+
+
+def test_the_partner_confirms_or_rejects_on_the_activitys_page(client, acts):
+    first, second = acts.activity("helper"), acts.activity("helper", participants=[acts.helper_key])
+    page = login(client, acts, "recipient")
+    change = page.get(reverse("admin:activities_activity_change", args=[first.pk])).content.decode()
+    decide = reverse("admin:activities_activity_decide", args=[first.pk])
+    assert f'formaction="{decide}"' in change and 'name="_confirm"' in change
+    page.post(decide, {"_confirm": ""})
+    first.refresh_from_db()
+    assert first.status == Confirmation.CONFIRMED
+    decide = reverse("admin:activities_activity_decide", args=[second.pk])
+    response = page.post(decide, {"_reject": "", "decision_reason": ""}, follow=True)
+    assert "请填写退回原因" in response.content.decode()
+    page.post(decide, {"_reject": "", "decision_reason": "未开展"})
+    second.refresh_from_db()
+    assert (second.status, second.rejection_reason) == (Confirmation.REJECTED, "未开展")
+
+
+def test_the_side_that_entered_has_no_decision_buttons_and_cannot_post_them(client, acts):
+    activity = acts.activity("helper")
+    page = login(client, acts, "helper")
+    assert (
+        'name="_confirm"'
+        not in page.get(reverse("admin:activities_activity_change", args=[activity.pk])).content.decode()
+    )
+    page.post(reverse("admin:activities_activity_decide", args=[activity.pk]), {"_confirm": ""})
+    activity.refresh_from_db()
+    assert activity.status == Confirmation.PENDING
+    outsider = login(client, acts, "other_county")
+    assert outsider.post(
+        reverse("admin:activities_activity_decide", args=[activity.pk]), {"_confirm": ""}
+    ).status_code in (302, 404)
+    activity.refresh_from_db()
+    assert activity.status == Confirmation.PENDING
