@@ -50,7 +50,10 @@ FOCUS_BY_STAGE: dict[str, tuple[str, ...]] = {
 
 
 class Kind(models.TextChoices):
-    """What an activity was, as the norms count it (R20–R24)."""
+    """What an activity was, as the norms count it (R20–R24). Secondment: recipient key staff working at the
+    helper; on-site guidance: helper key staff at the recipient; teaching delivery: helper teachers teaching at the
+    recipient; observation visit: recipient teachers observing, learning or researching at the helper. The Chinese
+    labels are the plan's short terms, so that a list shows them on one line."""
 
     SECONDMENT = "secondment", _("secondment of recipient key staff to the helper")
     ONSITE_GUIDANCE = "onsite_guidance", _("on-site guidance by helper key staff")
