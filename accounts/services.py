@@ -31,6 +31,8 @@ AREAS = ["schools.county", "schools.township", "schools.village", "schools.manag
 REFERENCE = [*AREAS, "pairings.cycle", "pairings.semester", "pairings.districtpairing"]
 WORK = ["schools.school", "pairings.pairing", "pairings.agreement", "pairings.problem", "pairings.workplan"]
 ACCOUNTS = ["auth.user", "accounts.profile"]
+# What the schools themselves record: their staff and their pairings' activities (issue 10).
+ACTIVITIES = ["activities.staff", "activities.activity", "activities.difficultyhelp"]
 
 
 def _perms(models: list[str], *actions: str) -> set[str]:
@@ -40,15 +42,17 @@ def _perms(models: list[str], *actions: str) -> set[str]:
 # What each role may do, as model permissions. Which objects it may touch is decided by the `for_user`
 # and `editable_by` queryset methods of each model.
 ROLE_PERMISSIONS: dict[str, set[str]] = {
-    Role.CITY: _perms(REFERENCE + WORK + ACCOUNTS, "view", "add", "change")
+    Role.CITY: _perms(REFERENCE + WORK + ACTIVITIES + ACCOUNTS, "view", "add", "change")
     | {"pairings.change_city_fixed_pairing", "pairings.review_workplan"},
     Role.COUNTY: _perms(REFERENCE, "view")
     | _perms(["schools.school", "pairings.pairing", "pairings.agreement", "pairings.problem"], "view", "add", "change")
-    | _perms(["pairings.workplan"], "view", "change"),
+    | _perms(["pairings.workplan"], "view", "change")
+    | _perms(ACTIVITIES, "view", "add", "change"),
     Role.SCHOOL: _perms(REFERENCE + ["pairings.pairing", "pairings.problem"], "view")
-    | _perms(["schools.school", "pairings.agreement", "pairings.workplan"], "view", "change"),
-    Role.INSPECTOR: _perms(REFERENCE + WORK, "view"),
-    Role.REGION: _perms(REFERENCE + WORK, "view"),
+    | _perms(["schools.school", "pairings.agreement", "pairings.workplan"], "view", "change")
+    | _perms(ACTIVITIES, "view", "add", "change"),
+    Role.INSPECTOR: _perms(REFERENCE + WORK + ACTIVITIES, "view"),
+    Role.REGION: _perms(REFERENCE + WORK + ACTIVITIES, "view"),
 }
 
 

@@ -5,3 +5,9 @@ from django.utils.translation import gettext_lazy as _
 class ActivitiesConfig(AppConfig):
     name = "activities"
     verbose_name = _("Activities")
+
+    def ready(self) -> None:
+        from liuzhou_pairing.site import register_admin_order
+
+        # After the pairings, before the schools: the work schools record every week.
+        register_admin_order("activities", 15, ["activity", "staff"])

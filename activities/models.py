@@ -1,1 +1,250 @@
-"""Models of the activities app (filled in by later issues)."""
+"""Staff of a school and the activities of a pairing, confirmed by both sides (R17–R24).
+
+Children in difficulty are counted by kind, never named: no field here (or anywhere) holds a child's name or
+identity."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from liuzhou_pairing.access import Versioned
+from liuzhou_pairing.history import History
+from liuzhou_pairing.scope import scope_of
+from pairings.choices import Measure
+from pairings.models import Pairing, Semester
+from schools.models import School
+from schools.validators import validate_phone
+
+from .choices import ChildKind, Confirmation, EnteredBy, Focus, Form, HelpKind, Kind, Post
+
+NO_NAMES_HELP = _("Do not write the names of children or anything that would identify them.")
+
+
+def _schools_in_sight(user) -> models.QuerySet:
+    """The schools of the pairings `user` sees (both sides), as a subquery of ids."""
+    pairings = Pairing.objects.for_user(user)
+    return School.objects.filter(
+        Q(pk__in=pairings.values("helper_id")) | Q(pk__in=pairings.values("recipient_id"))
+    ).values("pk")
+
+
+class StaffQuerySet(models.QuerySet):
+    def for_user(self, user) -> "StaffQuerySet":
+        """Return the staff whose names `user` may see: the city and the region all; a county bureau (or county
+        inspector) those of its schools and of their partner schools; a school its own and its partners'."""
+        scope = scope_of(user)
+        if scope.everything:
+            return self
+        if scope.county_id:
+            return self.filter(Q(school__county_id=scope.county_id) | Q(school_id__in=_schools_in_sight(user)))
+        if scope.school_id:
+            return self.filter(Q(school_id=scope.school_id) | Q(school_id__in=_schools_in_sight(user)))
+        return self.none()
+
+    def in_area_of(self, user) -> "StaffQuerySet":
+        """Return the staff `user` keeps: the city all; a county bureau its schools'; a school its own."""
+        scope = scope_of(user)
+        if scope.city:
+            return self
+        if scope.writes and scope.county_id:
+            return self.filter(school__county_id=scope.county_id)
+        if scope.writes and scope.school_id:
+            return self.filter(school_id=scope.school_id)
+        return self.none()
+
+    def editable_by(self, user) -> "StaffQuerySet":
+        return self.in_area_of(user)
+
+
+class Staff(Versioned):
+    """An adult of a school who takes part in activities, entered once and chosen afterwards (R20, R21)."""
+
+    school = models.ForeignKey(School, verbose_name=_("school"), on_delete=models.PROTECT, related_name="staff")
+    name = models.CharField(_("name"), max_length=50)
+    post = models.CharField(_("post"), max_length=20, choices=Post.choices)
+    phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
+    is_active = models.BooleanField(_("still at the school"), default=True)
+
+    objects = StaffQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        verbose_name = _("staff member")
+        verbose_name_plural = _("staff")
+        ordering = ["school__name", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["school", "name"],
+                name="staff_unique_name_in_school",
+                violation_error_message=_("This school already has a staff member of this name."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}（{self.school}）"
+
+
+class ActivityQuerySet(models.QuerySet):
+    def for_user(self, user) -> "ActivityQuerySet":
+        """Return the activities `user` may see: those of the pairings it sees."""
+        return self.filter(pairing__in=Pairing.objects.for_user(user))
+
+    def in_area_of(self, user) -> "ActivityQuerySet":
+        """Return the activities that lie in `user`'s area: the city all; a county bureau those of pairings with a
+        school of its own; a school those of the pairings it helps or receives."""
+        scope = scope_of(user)
+        if scope.city:
+            return self
+        if scope.writes and scope.county_id:
+            return self.filter(
+                Q(pairing__helper__county_id=scope.county_id) | Q(pairing__recipient__county_id=scope.county_id)
+            )
+        if scope.writes and scope.school_id:
+            return self.filter(Q(pairing__helper_id=scope.school_id) | Q(pairing__recipient_id=scope.school_id))
+        return self.none()
+
+    def editable_by(self, user, today=None) -> "ActivityQuerySet":
+        """Return the activities `user` may change: the city and county bureaus all in their area; a school
+        those its own side entered that are not confirmed, while the semester's entries are open."""
+        scope = scope_of(user)
+        area = self.in_area_of(user)
+        if scope.city or scope.county_id:
+            return area
+        if not scope.school_id:
+            return area.none()
+        from django.utils import timezone
+
+        today = today or timezone.localdate()
+        own_side = Q(entered_by=EnteredBy.HELPER, pairing__helper_id=scope.school_id) | Q(
+            entered_by=EnteredBy.RECIPIENT, pairing__recipient_id=scope.school_id
+        )
+        return area.filter(own_side, semester__entry_closes_on__gte=today).exclude(status=Confirmation.CONFIRMED)
+
+    def awaiting(self, user) -> "ActivityQuerySet":
+        """Return the pending activities `user` may confirm or reject: a school those the partner entered; a county
+        bureau those of pairings with a school of its own that a school entered."""
+        scope = scope_of(user)
+        pending = self.filter(status=Confirmation.PENDING)
+        if scope.writes and scope.school_id:
+            return pending.filter(
+                Q(entered_by=EnteredBy.HELPER, pairing__recipient_id=scope.school_id)
+                | Q(entered_by=EnteredBy.RECIPIENT, pairing__helper_id=scope.school_id)
+            )
+        if scope.writes and scope.county_id and not scope.city:
+            return pending.filter(
+                Q(pairing__helper__county_id=scope.county_id) | Q(pairing__recipient__county_id=scope.county_id)
+            )
+        return pending.none()
+
+    def counted(self) -> "ActivityQuerySet":
+        """Only confirmed activities count towards the norms."""
+        return self.filter(status=Confirmation.CONFIRMED)
+
+
+class Activity(Versioned):
+    """One piece of assistance work of a pairing on a day (R17–R24), pending until the other side confirms it."""
+
+    pairing = models.ForeignKey(
+        Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="activities"
+    )
+    date = models.DateField(_("date"), help_text=_("A day on which the pairing was active."))
+    semester = models.ForeignKey(
+        Semester, verbose_name=_("semester"), on_delete=models.PROTECT, related_name="activities", editable=False
+    )
+    form = models.CharField(_("form"), max_length=30, choices=Form.choices)
+    measure = models.CharField(_("measure"), max_length=30, choices=Measure.choices)
+    focus = models.CharField(
+        _("focus"), max_length=20, choices=Focus.choices, blank=True, help_text=_("Only those of the pairing's stage.")
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=Kind.choices)
+    participants = models.ManyToManyField(
+        Staff,
+        verbose_name=_("participating staff"),
+        related_name="activities",
+        blank=True,
+        help_text=_("Staff of the two schools of the pairing."),
+    )
+    teachers_reached = models.PositiveIntegerField(_("teachers reached"), default=0)
+    students_reached = models.PositiveIntegerField(_("students reached"), default=0)
+    description = models.TextField(_("description"), blank=True, help_text=NO_NAMES_HELP)
+    donation_items = models.CharField(_("donated items"), max_length=200, blank=True)
+    donation_quantity = models.PositiveIntegerField(_("quantity donated"), null=True, blank=True)
+    donation_value = models.DecimalField(
+        _("value donated (yuan)"), max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(0)],
+    )  # fmt: skip
+    entered_by = models.CharField(_("entered by"), max_length=10, choices=EnteredBy.choices, editable=False)
+    status = models.CharField(
+        _("confirmation"), max_length=10, choices=Confirmation.choices, default=Confirmation.PENDING, editable=False
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("confirmed or rejected by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    decided_at = models.DateTimeField(_("confirmed or rejected at"), null=True, blank=True, editable=False)
+    rejection_reason = models.CharField(_("reason for rejecting"), max_length=200, blank=True, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = ActivityQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
+        ordering = ["-date", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=Confirmation.REJECTED) | ~Q(rejection_reason=""),
+                name="activity_rejection_has_reason",
+                violation_error_message=_("A rejected activity gives the reason."),
+            )
+        ]
+        indexes = [models.Index(fields=["pairing", "semester", "status"], name="activity_pairing_semester_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.date} {self.get_kind_display()}"
+
+    def clean(self) -> None:
+        if self.kind == Kind.DONATION and not self.donation_items.strip():
+            raise ValidationError({"donation_items": _("Say what was donated.")})
+
+
+class DifficultyHelpQuerySet(models.QuerySet):
+    def for_user(self, user) -> "DifficultyHelpQuerySet":
+        return self.filter(activity__in=Activity.objects.for_user(user))
+
+    def in_area_of(self, user) -> "DifficultyHelpQuerySet":
+        return self.filter(activity__in=Activity.objects.in_area_of(user))
+
+    def editable_by(self, user) -> "DifficultyHelpQuerySet":
+        return self.filter(activity__in=Activity.objects.editable_by(user))
+
+
+class DifficultyHelp(Versioned):
+    """How many children of one kind an activity helped, and how (R24): counts only, never names."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.CASCADE, related_name="difficulty_help"
+    )
+    child_kind = models.CharField(_("kind of child"), max_length=20, choices=ChildKind.choices)
+    children = models.PositiveIntegerField(_("number of children"), validators=[MinValueValidator(1)])
+    help_kind = models.CharField(_("kind of help"), max_length=20, choices=HelpKind.choices)
+
+    objects = DifficultyHelpQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        verbose_name = _("students in difficulty helped")
+        verbose_name_plural = _("students in difficulty helped")
+        ordering = ["activity", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_child_kind_display()} {self.children}"

@@ -1,0 +1,294 @@
+"""Admin for staff and activities. Every save, confirmation and rejection goes through `activities.services`."""
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.helpers import ActionForm
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.urls import path, reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from simple_history.admin import SimpleHistoryAdmin
+
+from liuzhou_pairing.access import NotAllowed
+from liuzhou_pairing.admin import (
+    ScopedAdminMixin,
+    ScopedInlineMixin,
+    ServiceAdminMixin,
+    changed_forms,
+    expected_version,
+)
+from liuzhou_pairing.scope import scope_of
+from schools.models import School
+
+from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Staff
+from .services import (
+    ACTIVITY_FIELDS,
+    DIFFICULTY_HELP_FIELDS,
+    STAFF_FIELDS,
+    activity_confirm,
+    activity_editable_fields,
+    activity_reject,
+    activity_save,
+    difficulty_help_save,
+    may_decide,
+    staff_editable_fields,
+    staff_save,
+)
+
+
+class ReasonForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("reason for the change"),
+        required=False,
+        max_length=200,
+        help_text=_("Kept in the history. Required when changing a confirmed activity or after entries have closed."),
+    )
+
+
+class StaffAdminForm(ReasonForm):
+    class Meta:
+        model = Staff
+        fields = list(STAFF_FIELDS)
+
+
+class ActivityAdminForm(ReasonForm):
+    class Meta:
+        model = Activity
+        fields = list(ACTIVITY_FIELDS)
+        widgets = {"participants": forms.CheckboxSelectMultiple}
+
+
+@admin.register(Staff)
+class StaffAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    form = StaffAdminForm
+    fields = [*STAFF_FIELDS, "reason"]
+    list_display = ["name", "school", "post", "phone", "is_active"]
+    list_filter = ["post", "is_active"]
+    search_fields = ["name", "school__name"]
+    list_select_related = ["school"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        # A reader's page is all read-only: no reason to give.
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [f for f in fields if f != "reason"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = staff_editable_fields(request.user)
+        return [*(["school"] if obj else []), *(f for f in STAFF_FIELDS if f not in editable)]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "school":
+            kwargs["queryset"] = School.objects.in_area_of(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        initial = super().get_changeform_initial_data(request)
+        school_id = scope_of(request.user).school_id
+        if school_id and "school" not in initial:
+            initial["school"] = school_id
+        return initial
+
+    def save_model(self, request, obj, form, change):
+        staff_save(
+            staff=obj,
+            actor=request.user,
+            reason=form.cleaned_data.get("reason", ""),
+            expected_version=expected_version(form),
+        )
+
+
+class DifficultyHelpInline(ScopedInlineMixin, admin.TabularInline):
+    model = DifficultyHelp
+    extra = 0
+    can_delete = False
+    fields = list(DIFFICULTY_HELP_FIELDS)
+    verbose_name_plural = _("students in difficulty helped (numbers only, never names)")
+
+
+class AwaitingMeFilter(admin.SimpleListFilter):
+    """The partner's activities the user may confirm or reject."""
+
+    title = _("awaiting my confirmation")
+    parameter_name = "awaiting"
+
+    def lookups(self, request, model_admin):
+        if not scope_of(request.user).writes or scope_of(request.user).city:
+            return []
+        return [("me", _("Awaiting my confirmation"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.awaiting(request.user)
+        return queryset
+
+
+class DecisionForm(ActionForm):
+    reason = forms.CharField(label=_("reason for rejecting"), required=False, max_length=200)
+
+
+@admin.register(Activity)
+class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    form = ActivityAdminForm
+    inlines = [DifficultyHelpInline]
+    action_form = DecisionForm
+    actions = ["confirm_selected", "reject_selected"]
+    # The semester is a filter: six columns do not fit a 1366-pixel screen beside the filters.
+    list_display = ["date", "pairing", "kind", "status", "entered_by"]
+    list_filter = [AwaitingMeFilter, "status", "kind", "entered_by", "semester"]
+    search_fields = ["pairing__helper__name", "pairing__recipient__name"]
+    list_select_related = ["pairing__helper", "pairing__recipient", "semester"]
+    autocomplete_fields = ["pairing"]
+    date_hierarchy = None
+    DECISION_FIELDS = ["semester", "entered_by", "status", "decided_by", "decided_at", "rejection_reason"]
+    readonly_fields = ["decision"]
+    fieldsets = [
+        (None, {"fields": ["pairing", "date", "kind", "form", "measure", "focus"]}),
+        (
+            _("Participants and reach"),
+            {
+                "fields": ["participants", "teachers_reached", "students_reached", "description"],
+                "description": NO_NAMES_HELP,
+            },
+        ),
+        (_("Donation"), {"fields": ["donation_items", "donation_quantity", "donation_value"]}),
+        (_("Confirmation"), {"fields": [*DECISION_FIELDS, "decision", "reason"]}),
+    ]
+
+    @admin.display(description=_("confirm or reject"))
+    def decision(self, obj: Activity) -> str:
+        """The partner's (or county bureau's) buttons on a pending activity's page; they post to `decide_view`."""
+        if not getattr(obj, "_may_decide", False):
+            return "—"
+        url = reverse("admin:activities_activity_decide", args=[obj.pk])
+        return format_html(
+            '<input type="text" name="decision_reason" maxlength="200" placeholder="{}" aria-label="{}"> '
+            '<button type="submit" name="_confirm" formaction="{}" class="button">{}</button> '
+            '<button type="submit" name="_reject" formaction="{}" class="button">{}</button>',
+            _("reason for rejecting"), _("reason for rejecting"), url, _("Confirm"), url, _("Reject"),
+        )  # fmt: skip
+
+    def get_urls(self):
+        decide = path(
+            "<path:object_id>/decide/",
+            self.admin_site.admin_view(self.decide_view),
+            name="activities_activity_decide",
+        )
+        return [decide, *super().get_urls()]
+
+    def decide_view(self, request, object_id):
+        """Confirm or reject one activity from its page."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        activity = self.get_object(request, object_id)
+        if activity is None:
+            raise Http404
+        if "_reject" in request.POST:
+            self._decide(
+                request,
+                [activity],
+                lambda a: activity_reject(
+                    activity=a, actor=request.user, reason=request.POST.get("decision_reason", "")
+                ),
+                lambda n: _("The activity was rejected."),
+            )
+        else:
+            self._decide(
+                request,
+                [activity],
+                lambda a: activity_confirm(activity=a, actor=request.user),
+                lambda n: _("The activity was confirmed."),
+            )
+        return HttpResponseRedirect(reverse("admin:activities_activity_change", args=[activity.pk]))
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return [(n, {**o, "fields": [f for f in o["fields"] if f != "decision"]}) for n, o in fieldsets]
+        if self.has_change_permission(request, obj):
+            return fieldsets
+        return [(n, {**o, "fields": [f for f in o["fields"] if f != "reason"]}) for n, o in fieldsets]
+
+    def get_readonly_fields(self, request, obj=None):
+        editable = activity_editable_fields(request.user, obj)
+        return [*self.DECISION_FIELDS, "decision", *(f for f in ACTIVITY_FIELDS if f not in editable)]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        request._activity = obj
+        if obj is not None:
+            obj._may_decide = may_decide(obj, request.user)
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "participants":
+            # Only the staff of the pairing's two schools (of all the user's pairings on a new activity).
+            staff = Staff.objects.for_user(request.user).filter(is_active=True)
+            obj = getattr(request, "_activity", None)
+            if obj is not None:
+                staff = Staff.objects.filter(school_id__in=[obj.pairing.helper_id, obj.pairing.recipient_id])
+            kwargs["queryset"] = staff.select_related("school")
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
+
+    def get_actions(self, request):
+        scope = scope_of(request.user)
+        if not scope.writes or scope.city:
+            return {}
+        return super().get_actions(request)
+
+    def save_model(self, request, obj, form, change):
+        request._activity_reason = form.cleaned_data.get("reason", "")
+        activity_save(
+            activity=obj,
+            participants=form.cleaned_data.get("participants", obj.participants.all() if obj.pk else []),
+            actor=request.user,
+            reason=request._activity_reason,
+            expected_version=expected_version(form),
+        )
+
+    def save_related(self, request, form, formsets, change):
+        # The participants are set by the service; only the rows of children helped remain.
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        reason = getattr(request, "_activity_reason", "")
+        for row_form, row in changed_forms(formset):
+            difficulty_help_save(
+                help=row, actor=request.user, reason=reason, expected_version=expected_version(row_form)
+            )
+
+    def _decide(self, request, queryset, decide, done_message) -> None:
+        done = 0
+        for activity in queryset:
+            try:
+                with transaction.atomic():
+                    decide(activity)
+                done += 1
+            except (NotAllowed, ValidationError) as error:
+                text = "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
+                self.message_user(request, f"{activity}：{text}", messages.ERROR)
+        if done:
+            self.message_user(request, done_message(done), messages.SUCCESS)
+
+    @admin.action(description=_("Confirm the selected activities"))
+    def confirm_selected(self, request, queryset):
+        self._decide(
+            request,
+            queryset,
+            lambda a: activity_confirm(activity=a, actor=request.user),
+            lambda n: ngettext("%(count)d activity confirmed.", "%(count)d activities confirmed.", n) % {"count": n},
+        )
+
+    @admin.action(description=_("Reject the selected activities (give the reason)"))
+    def reject_selected(self, request, queryset):
+        reason = request.POST.get("reason", "")
+        self._decide(
+            request,
+            queryset,
+            lambda a: activity_reject(activity=a, actor=request.user, reason=reason),
+            lambda n: ngettext("%(count)d activity rejected.", "%(count)d activities rejected.", n) % {"count": n},
+        )

@@ -1,0 +1,299 @@
+"""Write paths for staff and activities: who may record, change, confirm or reject what, and when (R17–R24).
+Admin, imports, commands and the demo generator all come through here."""
+
+import datetime
+from collections.abc import Iterable
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liuzhou_pairing.access import (
+    NotAllowed,
+    require,
+    require_may_change,
+    save_checked,
+    stored_for_update,
+)
+from liuzhou_pairing.actors import SYSTEM
+from liuzhou_pairing.scope import scope_of
+from pairings.choices import PairingStatus
+from pairings.models import Pairing, Semester
+
+from .choices import FOCUS_BY_STAGE, Confirmation, EnteredBy
+from .models import Activity, DifficultyHelp, Staff
+
+STAFF_FIELDS = ("school", "name", "post", "phone", "is_active")
+ACTIVITY_FIELDS = (
+    "pairing", "date", "form", "measure", "focus", "kind", "participants", "teachers_reached", "students_reached",
+    "description", "donation_items", "donation_quantity", "donation_value",
+)  # fmt: skip
+DIFFICULTY_HELP_FIELDS = ("child_kind", "children", "help_kind")
+
+
+def _bureau(scope: Any) -> bool:
+    """Return whether `scope` is the city bureau's or a county bureau's (which may act after the window)."""
+    return scope.city or (scope.writes and bool(scope.county_id))
+
+
+def _today(today: datetime.date | None) -> datetime.date:
+    return today or timezone.localdate()
+
+
+# --- Staff -------------------------------------------------------------------------------------------------
+
+
+def staff_editable_fields(actor: Any) -> set[str]:
+    """Return the fields of a staff member `actor` may set: all for the bureaus and the school itself."""
+    return set(STAFF_FIELDS) if scope_of(actor).writes else set()
+
+
+@transaction.atomic
+def staff_save(*, staff: Staff, actor: Any, reason: str = "", expected_version: int | None = None) -> Staff:
+    """Save a new or changed staff member: a school keeps its own, a county bureau its schools', the city all."""
+    scope = scope_of(actor)
+    require(scope.writes, _("You may not record staff."))
+    stored = None
+    if staff.pk:
+        require_may_change(staff, actor)
+        stored = stored_for_update(staff, expected_version)
+    if scope.school_id:
+        require(staff.school_id == scope.school_id, _("A school records only its own staff."))
+    elif scope.county_id:
+        require(
+            staff.school_id is not None and staff.school.county_id == scope.county_id,
+            _("A county bureau records only the staff of its own schools."),
+        )
+    return save_checked(staff, actor=actor, stored=stored, reason=reason)
+
+
+# --- Activities --------------------------------------------------------------------------------------------
+
+
+def activity_editable_fields(actor: Any, activity: Activity | None = None) -> set[str]:
+    """Return the fields of an activity `actor` may set: the bureaus and the schools of a pairing all of them;
+    the pairing stays once the activity is recorded."""
+    if not scope_of(actor).writes:
+        return set()
+    fields = set(ACTIVITY_FIELDS)
+    if activity is not None and activity.pk:
+        fields.discard("pairing")
+    return fields
+
+
+def _side_of(actor: Any, pairing: Pairing) -> str:
+    """Return who `actor` records as for `pairing` (EnteredBy); refuse anyone outside the pairing's area."""
+    scope = scope_of(actor)
+    if scope.city:
+        return EnteredBy.CITY
+    if scope.writes and scope.county_id:
+        require(
+            scope.county_id in (pairing.helper.county_id, pairing.recipient.county_id),
+            _("A county bureau records the activities of pairings with a school of its own only."),
+        )
+        return EnteredBy.COUNTY
+    if scope.writes and scope.school_id:
+        if scope.school_id == pairing.helper_id:
+            return EnteredBy.HELPER
+        if scope.school_id == pairing.recipient_id:
+            return EnteredBy.RECIPIENT
+        raise NotAllowed(_("A school records the activities of its own pairings only."))
+    raise NotAllowed(_("You may not record activities."))
+
+
+def semester_of(pairing: Pairing, date: datetime.date) -> Semester:
+    """Return the semester of `pairing`'s cycle that holds `date`; refuse a date outside them, or one on which the
+    pairing was not active."""
+    semester = Semester.objects.filter(cycle_id=pairing.cycle_id, starts_on__lte=date, ends_on__gte=date).first()
+    if semester is None:
+        raise ValidationError({"date": _("This date lies in no semester of the pairing's cycle.")})
+    active = (
+        pairing.status != PairingStatus.PROPOSED
+        and pairing.starts_on <= date
+        and (pairing.ended_on is None or pairing.ended_on >= date)
+    )
+    if not active:
+        raise ValidationError({"date": _("The pairing was not active on this date.")})
+    return semester
+
+
+def _require_window(actor: Any, semester: Semester, today: datetime.date, reason: str) -> None:
+    """Schools record a semester's work until its entries close; after that only the bureaus, with a reason."""
+    if today <= semester.entry_closes_on:
+        return
+    scope = scope_of(actor)
+    require(
+        _bureau(scope),
+        _("Entries for %(semester)s closed on %(date)s; ask the county bureau to record or change them.")
+        % {"semester": semester.label, "date": semester.entry_closes_on},
+    )
+    if not reason.strip():
+        raise ValidationError({"reason": _("Entries for this semester have closed: give the reason for the change.")})
+
+
+def _check_participants(activity: Activity, participants: list[Staff]) -> None:
+    schools = {activity.pairing.helper_id, activity.pairing.recipient_id}
+    strangers = [p.name for p in participants if p.school_id not in schools]
+    if strangers:
+        raise ValidationError(
+            {
+                "participants": _("Not staff of the two schools of this pairing: %(names)s.")
+                % {"names": "、".join(strangers)}
+            }
+        )
+
+
+def _check_duplicate(activity: Activity, participants: list[Staff]) -> None:
+    """The same activity (same pairing, date, kind and participants) is recorded once, so it counts once."""
+    wanted = {p.pk for p in participants}
+    others = (
+        Activity.objects.filter(pairing_id=activity.pairing_id, date=activity.date, kind=activity.kind)
+        .exclude(status=Confirmation.REJECTED)
+        .exclude(pk=activity.pk)
+        .prefetch_related("participants")
+    )
+    for other in others:
+        if {p.pk for p in other.participants.all()} == wanted:
+            raise ValidationError(_("This activity is already recorded: same pairing, date, kind and participants."))
+
+
+def _require_may_edit(stored: Activity, actor: Any, today: datetime.date, reason: str) -> None:
+    """Refuse `actor` a change to the recorded activity `stored` (or to its rows of children helped): a school
+    changes what its own side entered, not yet confirmed, while entries are open; a confirmed activity is changed
+    only by a bureau, with a reason."""
+    scope = scope_of(actor)
+    require(
+        Activity.objects.in_area_of(actor).filter(pk=stored.pk).exists(),
+        _("You may not change this record: it is outside your area of responsibility."),
+    )
+    if stored.status == Confirmation.CONFIRMED:
+        require(
+            _bureau(scope),
+            _("A confirmed activity is changed only by the county or city bureau."),
+        )
+        if not reason.strip():
+            raise ValidationError({"reason": _("Give the reason for changing a confirmed activity.")})
+    require(
+        _bureau(scope) or stored.entered_by == _side_of(actor, stored.pairing),
+        _("The partner school recorded this activity; confirm or reject it instead."),
+    )
+    _require_window(actor, stored.semester, today, reason)
+
+
+@transaction.atomic
+def activity_save(
+    *,
+    activity: Activity,
+    participants: Iterable[Staff] = (),
+    actor: Any,
+    reason: str = "",
+    expected_version: int | None = None,
+    today: datetime.date | None = None,
+) -> Activity:
+    """Record a new activity or change one, for `actor`.
+
+    An activity entered by a school waits for the other side (pending); one entered by a county bureau or the city
+    is confirmed on entry. A school changes only what its own side entered and is not confirmed yet, while the
+    semester's entries are open; a confirmed activity is changed only by a bureau, with a reason."""
+    today = _today(today)
+    participants = list(participants)
+    stored = None
+    if activity.pk:
+        stored = stored_for_update(activity, expected_version)
+        _require_may_edit(stored, actor, today, reason)
+        if stored.pairing_id != activity.pairing_id:
+            raise ValidationError({"pairing": _("An activity stays with the pairing it was recorded for.")})
+    pairing = activity.pairing
+    side = _side_of(actor, pairing)
+    if activity.date is None:
+        raise ValidationError({"date": _("Give the date of the activity.")})
+    if activity.date > today:
+        raise ValidationError({"date": _("An activity is recorded once it has taken place.")})
+    activity.semester = semester_of(pairing, activity.date)
+    _require_window(actor, activity.semester, today, reason)
+    if activity.focus and activity.focus not in FOCUS_BY_STAGE.get(pairing.stage, ()):
+        raise ValidationError({"focus": _("This focus does not belong to the pairing's stage.")})
+    _check_participants(activity, participants)
+    _check_duplicate(activity, participants)
+    if stored is None:
+        activity.entered_by = side
+        if side in (EnteredBy.COUNTY, EnteredBy.CITY):
+            _decide(activity, actor, Confirmation.CONFIRMED)
+        else:
+            activity.status = Confirmation.PENDING
+    elif stored.status == Confirmation.REJECTED and side in (EnteredBy.HELPER, EnteredBy.RECIPIENT):
+        # Corrected by the side that entered it: it waits for the partner again.
+        activity.status, activity.decided_by, activity.decided_at = Confirmation.PENDING, None, None
+        activity.rejection_reason = ""
+    save_checked(activity, actor=actor, stored=stored, reason=reason)
+    activity.participants.set(participants)
+    return activity
+
+
+def _decide(activity: Activity, actor: Any, status: str, reason: str = "") -> None:
+    activity.status = status
+    activity.decided_by = actor if actor is not SYSTEM and getattr(actor, "pk", None) else None
+    activity.decided_at = timezone.now()
+    activity.rejection_reason = reason
+
+
+def may_decide(activity: Activity, actor: Any) -> bool:
+    """Return whether `actor` may confirm or reject the pending `activity`: the other school, or the county bureau
+    of either side."""
+    return Activity.objects.awaiting(actor).filter(pk=activity.pk).exists()
+
+
+def _require_decision(activity: Activity, actor: Any, expected_version: int | None) -> Activity:
+    stored = stored_for_update(activity, expected_version)
+    require(
+        stored.status == Confirmation.PENDING,
+        _("This activity is no longer awaiting confirmation: it is %(status)s.")
+        % {"status": stored.get_status_display()},
+    )
+    require(
+        may_decide(stored, actor),
+        _("Only the partner school, or the county bureau of either school, confirms or rejects this activity."),
+    )
+    return stored
+
+
+@transaction.atomic
+def activity_confirm(*, activity: Activity, actor: Any, expected_version: int | None = None) -> Activity:
+    """Confirm the partner's pending activity: from now on it counts."""
+    stored = _require_decision(activity, actor, expected_version)
+    _decide(stored, actor, Confirmation.CONFIRMED)
+    save_checked(stored, actor=actor, stored=stored, clean=False)
+    activity.refresh_from_db()
+    return activity
+
+
+@transaction.atomic
+def activity_reject(*, activity: Activity, actor: Any, reason: str, expected_version: int | None = None) -> Activity:
+    """Reject the partner's pending activity with a reason; the side that entered it may correct it."""
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Give the reason for rejecting the activity.")})
+    stored = _require_decision(activity, actor, expected_version)
+    _decide(stored, actor, Confirmation.REJECTED, reason.strip()[:200])
+    save_checked(stored, actor=actor, stored=stored, reason=reason, clean=False)
+    activity.refresh_from_db()
+    return activity
+
+
+@transaction.atomic
+def difficulty_help_save(
+    *,
+    help: DifficultyHelp,  # noqa: A002 - the record's name in the plan
+    actor: Any,
+    reason: str = "",
+    expected_version: int | None = None,
+    today: datetime.date | None = None,
+) -> DifficultyHelp:
+    """Save one row of children helped (kind, number, kind of help) of an activity, on the activity's terms."""
+    activity = Activity.objects.select_for_update().get(pk=help.activity_id)
+    _require_may_edit(activity, actor, _today(today), reason)
+    stored = stored_for_update(help, expected_version) if help.pk else None
+    if stored is not None and stored.activity_id != help.activity_id:
+        raise ValidationError({"activity": _("A row stays with the activity it was recorded for.")})
+    return save_checked(help, actor=actor, stored=stored, reason=reason)
