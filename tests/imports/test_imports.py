@@ -241,3 +241,19 @@ def test_a_short_file_previews_every_row(as_user, land):
     response = post(client, SCHOOLS, xlsx_upload(SCHOOL_HEADERS, rows))
     page = response.content.decode()
     assert 'id="import-rows"' in page and "甲镇第四小学" in page and "确认导入" in page
+
+
+def test_a_20000_row_file_previews_as_a_short_page_and_imports(as_user, land):
+    """The size of a region's registry: the preview is counts (a page of kilobytes, not the 28.7 MB of every row)
+    and confirming writes every school. Its speed is measured by bench/import_schools.py, not here."""
+    from schools.models import School
+
+    client = as_user("county")
+    rows = [[f"甲镇规模测试学校{i:05d}", "小学", "甲县", "甲镇", "乡镇"] for i in range(20000)]
+    response = post(client, SCHOOLS, xlsx_upload(SCHOOL_HEADERS, rows))
+    preview = response.context["preview"]
+    assert (preview.total, preview.new, preview.refused) == (20000, 20000, 0)
+    assert len(response.content) < 100_000
+    response = client.post(reverse("admin:schools_school_process_import"), response.context["confirm_form"].initial)
+    assert response.status_code == 302
+    assert School.objects.filter(name__startswith="甲镇规模测试学校").count() == 20000
