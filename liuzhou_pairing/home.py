@@ -50,7 +50,10 @@ def home_items(*, user: Any, today: datetime.date) -> list[HomeItem]:
 
 
 def county_display_name(county: Any) -> str:
-    """Return the name a county-level unit goes by on pages: the plan's short name (融水县), else its name."""
+    """Return the name a county-level unit goes by on pages: the plan's short name (融水县), else its name; for no
+    county (a city-administered school's row), “city-administered”."""
+    if county is None:
+        return _("city-administered")
     return getattr(county, "short_name", "") or county.name
 
 

@@ -16,10 +16,6 @@ from .models import Cycle, Pairing, WorkPlan
 from .selectors import coverage, current_cycle, late_agreements, late_work_plans, warnings_by_county
 
 
-def _county(county: Any) -> str:
-    return county_display_name(county) if county is not None else _("city-administered")
-
-
 def _report(name: str, cycle: Cycle) -> str:
     return f"{reverse(name)}?cycle={cycle.pk}"
 
@@ -52,7 +48,7 @@ def pairing_home_items(*, user: Any, today: datetime.date) -> list[HomeItem]:
 def _warnings_item(user: Any, cycle: Cycle, per_county: bool) -> HomeItem:
     groups = warnings_by_county(cycle=cycle, user=user)
     count = sum(len(g.pairings) for g in groups)
-    details = [(_county(g.county), len(g.pairings)) for g in groups] if per_county else ()
+    details = [(county_display_name(g.county), len(g.pairings)) for g in groups] if per_county else ()
     return HomeItem(
         label=_("Pairings with warnings"),
         url=_report("pairings:warnings", cycle),
@@ -68,7 +64,7 @@ def _coverage_item(user: Any, cycle: Cycle, per_county: bool) -> HomeItem:
     gaps: Counter[str] = Counter()
     for row in rows:
         if row.uncovered:
-            gaps[_county(row.county)] += len(row.uncovered)
+            gaps[county_display_name(row.county)] += len(row.uncovered)
     count = sum(gaps.values())
     return HomeItem(
         label=_("Public schools in no pairing"),

@@ -1,8 +1,6 @@
 """Report pages over the pairings' selectors: coverage (R1), warnings per county, late agreements (R26) and late
 work plans (R25). Each page and its xlsx download come from the same selector rows (`liuzhou_pairing.reports`)."""
 
-from typing import Any
-
 from django.http import Http404
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,10 +22,6 @@ from .selectors import (
     late_work_plans,
     warnings_by_county,
 )
-
-
-def county_name(county: Any) -> str:
-    return county_display_name(county) if county is not None else _("city-administered")
 
 
 def pairing_url(pairing: Pairing) -> str:
@@ -72,7 +66,7 @@ class CoverageReport(CycleReportView):
             return "danger" if row.uncovered else ""
 
         summary = [
-            ReportColumn(_("county (district)"), lambda r: county_name(r.county)),
+            ReportColumn(_("county (district)"), lambda r: county_display_name(r.county)),
             ReportColumn(_("stage"), lambda r: r.stage_label),
             ReportColumn(_("public schools"), lambda r: r.public_total, "int"),
             ReportColumn(_("public schools paired"), lambda r: r.public_covered, "int"),
@@ -82,7 +76,7 @@ class CoverageReport(CycleReportView):
             ReportColumn(_("private participation rate"), lambda r: r.private_rate, "percent"),
         ]
         schools = [
-            ReportColumn(_("county (district)"), lambda r: county_name(r[0].county)),
+            ReportColumn(_("county (district)"), lambda r: county_display_name(r[0].county)),
             ReportColumn(_("stage"), lambda r: r[0].stage_label),
             ReportColumn(
                 _("school"),
@@ -113,11 +107,11 @@ class WarningsReport(CycleReportView):
         groups = warnings_by_county(cycle=self.cycle, user=self.request.user)
         pairings = [(group.county, pairing) for group in groups for pairing in group.pairings]
         per_county = [
-            ReportColumn(_("county (district)"), lambda g: county_name(g.county)),
+            ReportColumn(_("county (district)"), lambda g: county_display_name(g.county)),
             ReportColumn(_("pairings with warnings"), lambda g: len(g.pairings), "int", level=lambda g: "warning"),
         ]
         detail = [
-            ReportColumn(_("county (district)"), lambda r: county_name(r[0])),
+            ReportColumn(_("county (district)"), lambda r: county_display_name(r[0])),
             ReportColumn(_("helper"), lambda r: r[1].helper.name, link=lambda r: pairing_url(r[1])),
             ReportColumn(_("recipient"), lambda r: r[1].recipient.name),
             ReportColumn(_("stage"), lambda r: r[1].get_stage_display()),
@@ -159,7 +153,7 @@ class LateAgreementsReport(CycleReportView):
         columns = [
             ReportColumn(_("helper"), lambda r: r.pairing.helper.name, link=lambda r: pairing_url(r.pairing)),
             ReportColumn(_("recipient"), lambda r: r.pairing.recipient.name),
-            ReportColumn(_("county"), lambda r: county_name(r.pairing.recipient.county)),
+            ReportColumn(_("county"), lambda r: county_display_name(r.pairing.recipient.county)),
             ReportColumn(_("stage"), lambda r: r.pairing.get_stage_display()),
             ReportColumn(_("tier"), lambda r: r.pairing.get_tier_display()),
             ReportColumn(_("deadline"), lambda r: self.cycle.agreement_deadline, "date"),
@@ -186,7 +180,7 @@ class LateWorkPlansReport(CycleReportView):
             return plan.status == WorkPlanStatus.MISSING
 
         def unit(plan: WorkPlan) -> str:
-            return county_name(plan.county) if plan.county_id else plan.school.name
+            return county_display_name(plan.county) if plan.county_id else plan.school.name
 
         columns = [
             ReportColumn(_("unit"), unit, link=lambda p: reverse("admin:pairings_workplan_change", args=[p.pk])),
