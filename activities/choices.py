@@ -100,3 +100,27 @@ class HelpKind(models.TextChoices):
     HOME_VISIT = "home_visit", _("home visit")
     COMPANIONSHIP = "companionship", _("companionship and activities")
     OTHER = "other", pgettext_lazy("kind of help", "other")
+
+
+class NormCounts(models.TextChoices):
+    """What a norm counts in a semester: distinct people taking part, or activities."""
+
+    PEOPLE = "people", _("distinct people")
+    TIMES = "times", _("times")
+
+
+class EvidenceKind(models.TextChoices):
+    """What an evidence file is, judged by its content."""
+
+    PHOTO = "photo", _("photo")
+    PDF = "pdf", _("PDF document")
+    OFFICE = "office", _("Office document")
+
+
+class PhotoDate(models.TextChoices):
+    """How a photo's capture date (EXIF) stands against the activity's date; for inspectors, never a refusal."""
+
+    NOT_A_PHOTO = "", _("not a photo")
+    NEAR = "near", _("taken near the activity date")
+    FAR = "far", _("taken more than 7 days from the activity date")
+    UNDATED = "undated", _("no capture date")

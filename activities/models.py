@@ -13,12 +13,26 @@ from django.utils.translation import gettext_lazy as _
 from liuzhou_pairing.access import Versioned
 from liuzhou_pairing.history import History
 from liuzhou_pairing.scope import scope_of
-from pairings.choices import Measure
-from pairings.models import Pairing, Semester
+from liuzhou_pairing.uploads import random_upload_name
+from pairings.choices import Measure, Side, Tier
+from pairings.models import Cycle, Pairing, Semester
+from schools.choices import Stage
 from schools.models import School
 from schools.validators import validate_phone
 
-from .choices import ChildKind, Confirmation, EnteredBy, Focus, Form, HelpKind, Kind, Post
+from .choices import (
+    ChildKind,
+    Confirmation,
+    EnteredBy,
+    EvidenceKind,
+    Focus,
+    Form,
+    HelpKind,
+    Kind,
+    NormCounts,
+    PhotoDate,
+    Post,
+)
 
 NO_NAMES_HELP = _("Do not write the names of children or anything that would identify them.")
 
@@ -248,3 +262,120 @@ class DifficultyHelp(Versioned):
 
     def __str__(self) -> str:
         return f"{self.get_child_kind_display()} {self.children}"
+
+
+def evidence_path(instance, filename: str) -> str:
+    """Store an evidence file under a random name (outside any public path: MEDIA_ROOT is served only through the
+    protected view)."""
+    return random_upload_name("evidence", instance.file, filename)
+
+
+class EvidenceQuerySet(models.QuerySet):
+    def for_user(self, user) -> "EvidenceQuerySet":
+        """Return the evidence `user` may see: that of the activities it sees."""
+        return self.filter(activity__in=Activity.objects.for_user(user))
+
+    def in_area_of(self, user) -> "EvidenceQuerySet":
+        return self.filter(activity__in=Activity.objects.in_area_of(user))
+
+    def editable_by(self, user) -> "EvidenceQuerySet":
+        return self.filter(activity__in=Activity.objects.editable_by(user))
+
+
+class Evidence(Versioned):
+    """A photo, PDF or Office document showing that an activity took place. Its type is judged by its content; its
+    SHA-256 shows the same file attached to another activity (复用材料); a photo's capture date is compared with
+    the activity's date. The flags are for inspectors: nothing is refused for them."""
+
+    activity = models.ForeignKey(
+        Activity, verbose_name=_("activity"), on_delete=models.PROTECT, related_name="evidence"
+    )
+    file = models.FileField(_("file"), upload_to=evidence_path, max_length=200)
+    kind = models.CharField(_("kind of file"), max_length=10, choices=EvidenceKind.choices, editable=False)
+    original_name = models.CharField(_("file name as uploaded"), max_length=200, editable=False)
+    size = models.PositiveIntegerField(_("size (bytes)"), editable=False)
+    sha256 = models.CharField(_("SHA-256"), max_length=64, editable=False, db_index=True)
+    taken_at = models.DateTimeField(_("capture time (EXIF)"), null=True, blank=True, editable=False)
+    photo_date = models.CharField(
+        _("photo date"), max_length=10, choices=PhotoDate.choices, blank=True, default="", editable=False
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = EvidenceQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+        ordering = ["activity", "id"]
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name
+
+
+class NormQuerySet(models.QuerySet):
+    def for_user(self, user) -> "NormQuerySet":
+        """Norms are the city's rules, public to every signed-in user."""
+        return self if getattr(user, "is_authenticated", False) else self.none()
+
+    def in_area_of(self, user) -> "NormQuerySet":
+        return self if scope_of(user).city else self.none()
+
+    def editable_by(self, user) -> "NormQuerySet":
+        return self.in_area_of(user)
+
+
+class Norm(Versioned):
+    """A minimum a pairing must reach each semester (规定次数, R20, R21, R23): of one kind of activity, either so many
+    distinct people taking part or so many times. Kept per cycle, so that a later cycle may change it without
+    touching history; a blank stage or tier means every stage or tier, and the most specific norm applies."""
+
+    cycle = models.ForeignKey(Cycle, verbose_name=_("cycle"), on_delete=models.PROTECT, related_name="norms")
+    kind = models.CharField(_("kind of activity"), max_length=30, choices=Kind.choices)
+    stage = models.CharField(
+        _("stage"), max_length=20, choices=Stage.choices, blank=True, help_text=_("Leave blank for every stage.")
+    )
+    tier = models.CharField(
+        _("tier"), max_length=20, choices=Tier.choices, blank=True, help_text=_("Leave blank for every tier.")
+    )
+    counts = models.CharField(_("counts"), max_length=10, choices=NormCounts.choices)
+    side = models.CharField(
+        _("whose staff count"),
+        max_length=10,
+        choices=Side.choices,
+        default=Side.BOTH,
+        help_text=_("For a norm of people: the staff of which school count."),
+    )
+    key_staff_only = models.BooleanField(
+        _("only leaders and key staff count"),
+        default=False,
+        help_text=_("For a norm of people: teachers without a key post do not count."),
+    )
+    required = models.PositiveSmallIntegerField(_("required each semester"), validators=[MinValueValidator(1)])
+
+    objects = NormQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        verbose_name = _("norm")
+        verbose_name_plural = _("norms")
+        ordering = ["cycle", "kind", "stage", "tier"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cycle", "kind", "stage", "tier"],
+                name="norm_unique_per_cycle_kind_stage_tier",
+                violation_error_message=_("This cycle already has a norm for this kind, stage and tier."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} ≥ {self.required}"

@@ -81,7 +81,9 @@ class DocumentValidator:
 validate_document = DocumentValidator()
 
 
-def _random_name(folder: str, file, filename: str) -> str:
+def random_upload_name(folder: str, file, filename: str) -> str:
+    """Return a random stored name in `folder`, its extension following the content, so that names leak nothing
+    and never collide."""
     kind = sniff(file) if file else None
     extension = EXTENSIONS.get(kind, PurePath(filename).suffix.lower()[:8])
     return f"{folder}/{uuid.uuid4().hex}{extension}"
@@ -89,9 +91,9 @@ def _random_name(folder: str, file, filename: str) -> str:
 
 def agreement_scan_path(instance, filename: str) -> str:
     """Store a signed agreement under a random name, so that names leak nothing and never collide."""
-    return _random_name("agreements", instance.scan, filename)
+    return random_upload_name("agreements", instance.scan, filename)
 
 
 def work_plan_path(instance, filename: str) -> str:
     """Store a stamped work plan under a random name."""
-    return _random_name("work_plans", instance.document, filename)
+    return random_upload_name("work_plans", instance.document, filename)
