@@ -81,6 +81,8 @@ class Staff(Versioned):
     post = models.CharField(_("post"), max_length=20, choices=Post.choices)
     phone = models.CharField(_("phone"), max_length=20, blank=True, validators=[validate_phone])
     is_active = models.BooleanField(_("still at the school"), default=True)
+    # Demo data (on a real school): removed by the next demo generation, real staff never.
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
     objects = StaffQuerySet.as_manager()
     history = History()
@@ -206,6 +208,8 @@ class Activity(Versioned):
     decided_at = models.DateTimeField(_("confirmed or rejected at"), null=True, blank=True, editable=False)
     rejection_reason = models.CharField(_("reason for rejecting"), max_length=200, blank=True, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Demo data (on a real pairing): removed by the next demo generation, real activities never.
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
     objects = ActivityQuerySet.as_manager()
     history = History()
