@@ -11,3 +11,10 @@ class ActivitiesConfig(AppConfig):
 
         # After the pairings, before the schools: the work schools record every week.
         register_admin_order("activities", 15, ["activity", "staff"])
+
+        from liuzhou_pairing.steps import register_demo_step
+
+        from .demo import demo_activities_clear, demo_activities_generate
+
+        # Demo staff and activities on the demo pairings (after pairings' 20 and 30; cleared before them).
+        register_demo_step(40, demo_activities_generate, clear=demo_activities_clear)

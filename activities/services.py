@@ -11,10 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liuzhou_pairing.access import (
+    BATCH_SIZE,
     NotAllowed,
+    full_clean,
     require,
     require_may_change,
     save_checked,
+    save_checked_many,
     stored_for_update,
 )
 from liuzhou_pairing.actors import SYSTEM
@@ -297,3 +300,181 @@ def difficulty_help_save(
     if stored is not None and stored.activity_id != help.activity_id:
         raise ValidationError({"activity": _("A row stays with the activity it was recorded for.")})
     return save_checked(help, actor=actor, stored=stored, reason=reason)
+
+
+# --- Many at once: the demo generator and large imports ------------------------------------------------------
+
+# Rows written per call of save_checked_many, whose area check names every row's id in one query.
+SLICE = 5000
+
+
+def _slices(rows: list, size: int = SLICE) -> Iterable[list]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+@transaction.atomic
+def staff_save_many(*, staff: list[Staff], actor: Any, reason: str = "") -> list[Staff]:
+    """Record many new staff members at once, on `staff_save`'s terms: each validated, a name once per school
+    (within the batch and against the stored staff, read once), written in bulk with their history."""
+    scope = scope_of(actor)
+    require(scope.writes, _("You may not record staff."))
+    seen: set[tuple[int, str]] = set()
+    for member in staff:
+        if member.pk:
+            raise ValueError("staff_save_many records new staff only; change one through staff_save.")
+        if scope.school_id:
+            require(member.school_id == scope.school_id, _("A school records only its own staff."))
+        elif scope.county_id:
+            require(
+                member.school_id is not None and member.school.county_id == scope.county_id,
+                _("A county bureau records only the staff of its own schools."),
+            )
+        full_clean(member, unique=False)
+        key = (member.school_id, member.name)
+        if key in seen:
+            raise ValidationError(_("This school already has a staff member of this name.") + f"（{member}）")
+        seen.add(key)
+    for schools in _slices(sorted({m.school_id for m in staff}), 500):
+        taken = set(Staff.objects.filter(school_id__in=schools).values_list("school_id", "name"))
+        clash = next((m for m in staff if (m.school_id, m.name) in taken), None)
+        if clash is not None:
+            raise ValidationError(_("This school already has a staff member of this name.") + f"（{clash}）")
+    for rows in _slices(staff):
+        save_checked_many(rows, actor=actor, reason=reason)
+    return staff
+
+
+class ActivityBatch:
+    """Activities checked one at a time and written together, on `activity_save`'s terms: the date taken place and
+    within a semester of the pairing's cycle on which the pairing was active, the entry window, the focus of the
+    pairing's stage, participants of the two schools, the same activity recorded once. The semesters are read
+    once per cycle, and the stored activities of the batch's pairings once when it is saved.
+
+    `add` raises for one activity alone, writing nothing; `save` writes every activity added (one INSERT per
+    database batch, with history, participants and rows of children helped) and re-checks the actor's area. Use
+    both inside one transaction.
+
+    The system alone (a command, the demo generator) may record activities as they already stand: entered by a
+    school, confirmed or rejected by its partner (`entered_by`, `status`); anyone else enters as `activity_save`
+    does."""
+
+    def __init__(self, *, actor: Any, today: datetime.date | None = None, reason: str = "") -> None:
+        self.actor = actor
+        self.today = _today(today)
+        self.reason = reason
+        self.pending: list[tuple[Activity, list[Staff], list[DifficultyHelp]]] = []
+        self._semesters: dict[int, list[Semester]] = {}
+        self._keys: set[tuple] = set()
+
+    def __len__(self) -> int:
+        return len(self.pending)
+
+    def _semester(self, pairing: Pairing, date: datetime.date) -> Semester:
+        if pairing.cycle_id not in self._semesters:
+            self._semesters[pairing.cycle_id] = list(Semester.objects.filter(cycle_id=pairing.cycle_id))
+        semester = next((s for s in self._semesters[pairing.cycle_id] if s.starts_on <= date <= s.ends_on), None)
+        if semester is None:
+            raise ValidationError({"date": _("This date lies in no semester of the pairing's cycle.")})
+        active = (
+            pairing.status != PairingStatus.PROPOSED
+            and pairing.starts_on <= date
+            and (pairing.ended_on is None or pairing.ended_on >= date)
+        )
+        if not active:
+            raise ValidationError({"date": _("The pairing was not active on this date.")})
+        return semester
+
+    def add(
+        self,
+        activity: Activity,
+        participants: Iterable[Staff] = (),
+        *,
+        helped: Iterable[DifficultyHelp] = (),
+        entered_by: str | None = None,
+        status: str | None = None,
+        rejection_reason: str = "",
+    ) -> Activity:
+        """Check one new activity (with its participants and rows of children helped) for the batch's actor."""
+        if activity.pk:
+            raise ValueError("ActivityBatch records new activities only; change one through activity_save.")
+        participants, helped = list(participants), list(helped)
+        pairing = activity.pairing
+        side = _side_of(self.actor, pairing)
+        if entered_by is not None or status is not None:
+            require(self.actor is SYSTEM, _("Only the system records an activity as already confirmed or rejected."))
+        side = entered_by or side
+        school_side = side in (EnteredBy.HELPER, EnteredBy.RECIPIENT)
+        status = status or (Confirmation.PENDING if school_side else Confirmation.CONFIRMED)
+        if not school_side and status != Confirmation.CONFIRMED:
+            raise ValidationError(_("An activity entered by a bureau is confirmed on entry."))
+        if status == Confirmation.REJECTED and not rejection_reason.strip():
+            raise ValidationError({"reason": _("Give the reason for rejecting the activity.")})
+        if activity.date is None:
+            raise ValidationError({"date": _("Give the date of the activity.")})
+        if activity.date > self.today:
+            raise ValidationError({"date": _("An activity is recorded once it has taken place.")})
+        activity.semester = self._semester(pairing, activity.date)
+        _require_window(self.actor, activity.semester, self.today, self.reason)
+        if activity.focus and activity.focus not in FOCUS_BY_STAGE.get(pairing.stage, ()):
+            raise ValidationError({"focus": _("This focus does not belong to the pairing's stage.")})
+        _check_participants(activity, participants)
+        key = (pairing.pk, activity.date, activity.kind, frozenset(p.pk for p in participants))
+        if key in self._keys:
+            raise ValidationError(_("This activity is already recorded: same pairing, date, kind and participants."))
+        activity.entered_by = side
+        if status == Confirmation.PENDING:
+            activity.status = Confirmation.PENDING
+        else:
+            _decide(activity, self.actor, status, rejection_reason.strip()[:200])
+        full_clean(activity, unique=False)
+        if status != Confirmation.REJECTED:
+            self._keys.add(key)
+        self.pending.append((activity, participants, helped))
+        return activity
+
+    def _refuse_stored_duplicates(self, rows: list[tuple[Activity, list[Staff], list[DifficultyHelp]]]) -> None:
+        through = Activity.participants.through
+        for pairings in _slices(sorted({a.pairing_id for a, _people, _helped in rows}), 500):
+            stored = {
+                pk: (pairing, date, kind)
+                for pk, pairing, date, kind in Activity.objects.filter(pairing_id__in=pairings)
+                .exclude(status=Confirmation.REJECTED)
+                .values_list("pk", "pairing_id", "date", "kind")
+            }
+            if not stored:
+                continue
+            people: dict[int, set[int]] = {pk: set() for pk in stored}
+            for activity_id, staff_id in through.objects.filter(activity_id__in=list(stored)).values_list(
+                "activity_id", "staff_id"
+            ):
+                people[activity_id].add(staff_id)
+            keys = {(*stored[pk], frozenset(people[pk])) for pk in stored}
+            for activity, participants, _helped in rows:
+                if (activity.pairing_id, activity.date, activity.kind, frozenset(p.pk for p in participants)) in keys:
+                    raise ValidationError(
+                        _("This activity is already recorded: same pairing, date, kind and participants.")
+                        + f"（{activity}）"
+                    )
+
+    def save(self) -> list[Activity]:
+        """Write every activity added, with its participants, rows of children helped and history; return them."""
+        rows, self.pending, self._keys = self.pending, [], set()
+        if not rows:
+            return []
+        self._refuse_stored_duplicates(rows)
+        activities = [activity for activity, _people, _helped in rows]
+        for part in _slices(activities):
+            save_checked_many(part, actor=self.actor, reason=self.reason)
+        through = Activity.participants.through
+        links = [through(activity_id=a.pk, staff_id=p.pk) for a, people, _helped in rows for p in people]
+        through.objects.bulk_create(links, batch_size=BATCH_SIZE)
+        helped = []
+        for activity, _people, helps in rows:
+            for help in helps:  # noqa: A001 - the record's name in the plan
+                help.activity = activity
+                full_clean(help)
+                helped.append(help)
+        for part in _slices(helped):
+            save_checked_many(part, actor=self.actor, reason=self.reason)
+        return activities

@@ -14,7 +14,7 @@ DEMO_SCALES = ("liuzhou", "region")
 @dataclass(frozen=True)
 class DemoStep:
     order: int
-    generate: Callable[..., int]  # (*, seed, scale) -> how many records were made
+    generate: Callable[..., int | tuple[int, str]]  # (*, seed, scale) -> how many records were made [, a note]
     clear: Callable[[], int] | None = None  # removes what `generate` made, before any app generates anew
 
 

@@ -31,7 +31,10 @@ class Command(BaseCommand):
                 for step in steps:
                     started = time.perf_counter()
                     count = step.generate(seed=seed, scale=scale)
-                    self.stdout.write(f"{step.generate.__name__}: {count} ({time.perf_counter() - started:.1f} s)")
+                    # A step may add a note to its count (count, note), such as a date it moved.
+                    count, note = count if isinstance(count, tuple) else (count, "")
+                    took = f"{time.perf_counter() - started:.1f} s"
+                    self.stdout.write(f"{step.generate.__name__}: {count} ({took})" + (f"; {note}" if note else ""))
         except ValueError as exc:
             raise CommandError(str(exc)) from exc
         self.stdout.write(self.style.SUCCESS(f"Demo data generated (seed {seed}, scale {scale})."))
