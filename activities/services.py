@@ -236,6 +236,8 @@ def activity_save(
         activity.rejection_reason = ""
     save_checked(activity, actor=actor, stored=stored, reason=history_reason)
     activity.participants.set(participants)
+    # Its rows of children helped, given on the same form, are part of recording it (no reason asked for them).
+    activity._recorded_by = actor if stored is None else None
     return activity
 
 
@@ -313,7 +315,8 @@ def difficulty_help_save(
 ) -> DifficultyHelp:
     """Save one row of children helped (kind, number, kind of help) of an activity, on the activity's terms."""
     activity = Activity.objects.select_for_update().get(pk=help.activity_id)
-    _require_may_edit(activity, actor, _today(today), reason)
+    if getattr(help.activity, "_recorded_by", None) is not actor:
+        _require_may_edit(activity, actor, _today(today), reason)
     if activity.kind != Kind.STUDENTS_IN_DIFFICULTY:
         raise ValidationError(
             _("Children helped are recorded on an activity of the kind care for students in difficulty only.")
