@@ -23,6 +23,7 @@ from liuzhou_pairing.admin import (
 from liuzhou_pairing.scope import scope_of
 from schools.models import School
 
+from .choices import Confirmation
 from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Staff
 from .services import (
     ACTIVITY_FIELDS,
@@ -248,6 +249,18 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             reason=request._activity_reason,
             expected_version=expected_version(form),
         )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Say what became of the new activity: confirmed on entry by a bureau, or waiting for the partner school.
+        if obj.status == Confirmation.CONFIRMED:
+            text = _("Entered by the %(who)s, the activity is confirmed on entry and counts towards the norms.") % {
+                "who": obj.get_entered_by_display()
+            }
+        else:
+            text = _("The activity waits for the partner school (or a county bureau) to confirm it; it counts once "
+                     "confirmed.")  # fmt: skip
+        self.message_user(request, text, messages.INFO)
+        return super().response_add(request, obj, post_url_continue)
 
     def save_related(self, request, form, formsets, change):
         # The participants are set by the service; only the rows of children helped remain.

@@ -25,7 +25,7 @@ from liuzhou_pairing.scope import scope_of
 from pairings.choices import PairingStatus
 from pairings.models import Pairing, Semester
 
-from .choices import FOCUS_BY_STAGE, Confirmation, EnteredBy
+from .choices import FOCUS_BY_STAGE, Confirmation, EnteredBy, Kind
 from .models import Activity, DifficultyHelp, Staff
 
 STAFF_FIELDS = ("school", "name", "post", "phone", "is_active")
@@ -220,6 +220,13 @@ def activity_save(
         raise ValidationError({"focus": _("This focus does not belong to the pairing's stage.")})
     _check_participants(activity, participants)
     _check_duplicate(activity, participants)
+    history_reason = reason
+    if stored is not None:
+        if activity.kind != Kind.STUDENTS_IN_DIFFICULTY and stored.difficulty_help.exists():
+            raise ValidationError(
+                {"kind": _("This activity has rows of children helped; it stays a care for students in difficulty.")}
+            )
+        history_reason = _with_participant_change(reason, stored, participants)
     if stored is None:
         activity.entered_by = side
         if side in (EnteredBy.COUNTY, EnteredBy.CITY):
@@ -230,9 +237,25 @@ def activity_save(
         # Corrected by the side that entered it: it waits for the partner again.
         activity.status, activity.decided_by, activity.decided_at = Confirmation.PENDING, None, None
         activity.rejection_reason = ""
-    save_checked(activity, actor=actor, stored=stored, reason=reason)
+    save_checked(activity, actor=actor, stored=stored, reason=history_reason)
     activity.participants.set(participants)
+    # Its rows of children helped, given on the same form, are part of recording it (no reason asked for them).
+    activity._recorded_by = actor if stored is None else None
     return activity
+
+
+def _with_participant_change(reason: str, stored: Activity, participants: list[Staff]) -> str:
+    """Return `reason` with the change of participants written after it, so that the history shows who was taken
+    off or added (the history keeps the activity's own fields; the participants are a separate table)."""
+    before = sorted(stored.participants.values_list("name", flat=True))
+    after = sorted(p.name for p in participants)
+    if before == after:
+        return reason
+    note = _("participants changed from %(before)s to %(after)s") % {
+        "before": "、".join(before) or _("none"),
+        "after": "、".join(after) or _("none"),
+    }
+    return f"{reason.strip()}；{note}" if reason.strip() else note
 
 
 def _decide(activity: Activity, actor: Any, status: str, reason: str = "") -> None:
@@ -295,7 +318,12 @@ def difficulty_help_save(
 ) -> DifficultyHelp:
     """Save one row of children helped (kind, number, kind of help) of an activity, on the activity's terms."""
     activity = Activity.objects.select_for_update().get(pk=help.activity_id)
-    _require_may_edit(activity, actor, _today(today), reason)
+    if getattr(help.activity, "_recorded_by", None) is not actor:
+        _require_may_edit(activity, actor, _today(today), reason)
+    if activity.kind != Kind.STUDENTS_IN_DIFFICULTY:
+        raise ValidationError(
+            _("Children helped are recorded on an activity of the kind care for students in difficulty only.")
+        )
     stored = stored_for_update(help, expected_version) if help.pk else None
     if stored is not None and stored.activity_id != help.activity_id:
         raise ValidationError({"activity": _("A row stays with the activity it was recorded for.")})
