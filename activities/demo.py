@@ -29,7 +29,9 @@ from .services import ActivityBatch, staff_save_many
 # Semesters with activities, up to the latest one begun (two keep `make run` quick at Liuzhou scale, about 30,000
 # activities); the region scale gets only the latest, for a sample of the pairings.
 SEMESTERS = {"liuzhou": 2, "region": 1}
-REGION_SAMPLE = 5  # every fifth pairing at the region scale
+# Every n-th pairing (in name order) gets activities: all at Liuzhou scale, a fifth at the region's. Tests take a
+# smaller sample (tests/conftest.py), so that each generate_demo stays quick.
+SAMPLE = {"liuzhou": 1, "region": 5}
 # How long the latest semester's entries stay open from today when the demo reopens them.
 WINDOW_DAYS = 60
 # Shares of the pairings: the rest meet every norm.
@@ -237,8 +239,7 @@ class DemoActivities:
             .select_related("helper", "recipient")
             .order_by("helper__name", "recipient__name", "stage")
         )
-        if self.scale == "region":
-            pairings = pairings[::REGION_SAMPLE]
+        pairings = pairings[:: SAMPLE.get(self.scale, 1)]
         semesters = list(cycle.semester_rows.filter(starts_on__lte=self.today).order_by("starts_on"))
         semesters = semesters[-SEMESTERS.get(self.scale, 1) :]
         if not pairings or not semesters:

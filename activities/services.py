@@ -447,6 +447,10 @@ class ActivityBatch:
         if activity.focus and activity.focus not in FOCUS_BY_STAGE.get(pairing.stage, ()):
             raise ValidationError({"focus": _("This focus does not belong to the pairing's stage.")})
         _check_participants(activity, participants)
+        if helped and activity.kind != Kind.STUDENTS_IN_DIFFICULTY:
+            raise ValidationError(
+                _("Children helped are recorded on an activity of the kind care for students in difficulty only.")
+            )
         key = (pairing.pk, activity.date, activity.kind, frozenset(p.pk for p in participants))
         if key in self._keys:
             raise ValidationError(_("This activity is already recorded: same pairing, date, kind and participants."))

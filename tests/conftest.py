@@ -38,3 +38,10 @@ def city_admin(client, django_user_model):
 def fast_password_hasher(settings):
     """Hash test passwords cheaply; production keeps Django's default (PBKDF2)."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def small_demo_activities(monkeypatch):
+    """generate_demo records activities for every 25th demo pairing only: enough for every state it shows, at a
+    fraction of the time `make run` takes over all of them."""
+    monkeypatch.setattr("activities.demo.SAMPLE", {"liuzhou": 25, "region": 125})
