@@ -296,6 +296,8 @@ class ActivityResource(BaseModelResource):
         for staff in created:
             self.staff[staff.school_id][staff.name] = staff
             self.new_staff[(staff.school_id, staff.name)] = staff
+        for side in SIDES:  # the preview's columns (read from the instance): the new names marked
+            setattr(instance, NAMES[side], self._names(instance, side))
 
     @property
     def notices(self) -> list[str]:
@@ -330,7 +332,8 @@ class ActivityResource(BaseModelResource):
         named: NamedStaff | None = getattr(instance, "_named", {}).get(side)
         if named is not None:  # a row being imported: the new names marked
             new = {s.name for s in named.staff if s.pk is None or (s.school_id, s.name) in self.new_staff}
-            return "、".join(f"{s.name}（{_('new')}）" if s.name in new else s.name for s in named.staff)
+            mark = _("new")
+            return "、".join(f"{s.name}（{mark}）" if s.name in new else s.name for s in named.staff)
         if not instance.pk or not instance.pairing_id:
             return ""
         school_id = getattr(instance.pairing, f"{side}_id")
