@@ -14,6 +14,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
+    ImportExportModelAdmin,
     ScopedAdminMixin,
     ScopedInlineMixin,
     ServiceAdminMixin,
@@ -25,6 +26,7 @@ from schools.models import School
 
 from .choices import Confirmation
 from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Staff
+from .resources import ActivityResource
 from .services import (
     ACTIVITY_FIELDS,
     DIFFICULTY_HELP_FIELDS,
@@ -35,7 +37,9 @@ from .services import (
     activity_save,
     difficulty_help_save,
     may_decide,
+    parse_names,
     staff_editable_fields,
+    staff_from_names,
     staff_save,
 )
 
@@ -55,7 +59,35 @@ class StaffAdminForm(ReasonForm):
         fields = list(STAFF_FIELDS)
 
 
+# The activity form's text fields naming participants not yet in a school's staff list.
+NAME_FIELDS = ["helper_names", "recipient_names"]
+
+
 class ActivityAdminForm(ReasonForm):
+    helper_names = forms.CharField(
+        label=_("other participants of the helping school"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Names not in the list above, separated by 、, as 李明、王芳（骨干）: they are added to the helping "
+            "school's staff (as teachers unless a post is written in brackets: 领导, 骨干 or 教师)."
+        ),
+    )
+    recipient_names = forms.CharField(
+        label=_("other participants of the receiving school"),
+        required=False,
+        max_length=500,
+        help_text=_("Names not in the list above, separated by 、, added to the receiving school's staff likewise."),
+    )
+
+    def clean_helper_names(self) -> str:
+        parse_names(self.cleaned_data["helper_names"])
+        return self.cleaned_data["helper_names"]
+
+    def clean_recipient_names(self) -> str:
+        parse_names(self.cleaned_data["recipient_names"])
+        return self.cleaned_data["recipient_names"]
+
     class Meta:
         model = Activity
         fields = list(ACTIVITY_FIELDS)
@@ -133,7 +165,8 @@ class DecisionForm(ActionForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [ActivityResource]
     form = ActivityAdminForm
     inlines = [DifficultyHelpInline]
     action_form = DecisionForm
@@ -152,7 +185,7 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         (
             _("Participants and reach"),
             {
-                "fields": ["participants", "teachers_reached", "students_reached", "description"],
+                "fields": ["participants", *NAME_FIELDS, "teachers_reached", "students_reached", "description"],
                 "description": NO_NAMES_HELP,
             },
         ),
@@ -212,7 +245,8 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             return [(n, {**o, "fields": [f for f in o["fields"] if f != "decision"]}) for n, o in fieldsets]
         if self.has_change_permission(request, obj):
             return fieldsets
-        return [(n, {**o, "fields": [f for f in o["fields"] if f != "reason"]}) for n, o in fieldsets]
+        form_only = ("reason", *NAME_FIELDS)
+        return [(n, {**o, "fields": [f for f in o["fields"] if f not in form_only]}) for n, o in fieldsets]
 
     def get_readonly_fields(self, request, obj=None):
         editable = activity_editable_fields(request.user, obj)
@@ -242,9 +276,10 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         request._activity_reason = form.cleaned_data.get("reason", "")
+        participants = list(form.cleaned_data.get("participants", obj.participants.all() if obj.pk else []))
         activity_save(
             activity=obj,
-            participants=form.cleaned_data.get("participants", obj.participants.all() if obj.pk else []),
+            participants=participants + named_participants(obj.pairing, form.cleaned_data, request.user, participants),
             actor=request.user,
             reason=request._activity_reason,
             expected_version=expected_version(form),
@@ -305,3 +340,21 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             lambda a: activity_reject(activity=a, actor=request.user, reason=reason),
             lambda n: ngettext("%(count)d activity rejected.", "%(count)d activities rejected.", n) % {"count": n},
         )
+
+
+# --- Participants named in text on the activity form ----------------------------------------------------------
+
+
+def named_participants(pairing, data: dict, actor, ticked: list[Staff]) -> list[Staff]:
+    """Return the staff the form's two text fields name, each in its school, creating those not yet in its list
+    (inside the form's transaction: nothing stays when the activity is refused); leave out those already ticked."""
+    found: list[Staff] = []
+    for field, school in zip(NAME_FIELDS, (pairing.helper, pairing.recipient), strict=True):
+        try:
+            found += staff_from_names(data.get(field, ""), school, actor=actor).staff
+        except NotAllowed as error:
+            raise ValidationError({field: str(error)}) from error
+        except ValidationError as error:
+            raise ValidationError({field: error.messages}) from error
+    ticked_ids = {s.pk for s in ticked}
+    return [s for s in dict.fromkeys(found) if s.pk not in ticked_ids]
