@@ -23,10 +23,11 @@ from liuzhou_pairing.admin import (
 from liuzhou_pairing.scope import scope_of
 from schools.models import School
 
-from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Staff
+from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Norm, Staff
 from .services import (
     ACTIVITY_FIELDS,
     DIFFICULTY_HELP_FIELDS,
+    NORM_FIELDS,
     STAFF_FIELDS,
     activity_confirm,
     activity_editable_fields,
@@ -34,6 +35,7 @@ from .services import (
     activity_save,
     difficulty_help_save,
     may_decide,
+    norm_save,
     staff_editable_fields,
     staff_save,
 )
@@ -291,4 +293,57 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             queryset,
             lambda a: activity_reject(activity=a, actor=request.user, reason=reason),
             lambda n: ngettext("%(count)d activity rejected.", "%(count)d activities rejected.", n) % {"count": n},
+        )
+
+
+# --- Norms: the city's, read by every signed-in role -----------------------------------------------------------
+
+
+class NormAdminForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("reason for the change"),
+        required=False,
+        max_length=200,
+        help_text=_("Kept in the history. Required when changing a norm."),
+    )
+
+    class Meta:
+        model = Norm
+        fields = list(NORM_FIELDS)
+
+
+@admin.register(Norm)
+class NormAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """The norms of each cycle (规定次数): changed by the city bureau through `norm_save`, read by everyone."""
+
+    form = NormAdminForm
+    fields = [*NORM_FIELDS, "reason"]
+    list_display = ["kind", "required", "counts", "side", "key_staff_only", "stage_shown", "tier_shown", "cycle"]
+    list_filter = ["cycle", "kind"]
+    list_select_related = ["cycle"]
+
+    @admin.display(description=_("stage"), ordering="stage")
+    def stage_shown(self, obj: Norm) -> str:
+        return obj.get_stage_display() if obj.stage else _("every stage")
+
+    @admin.display(description=_("tier"), ordering="tier")
+    def tier_shown(self, obj: Norm) -> str:
+        return obj.get_tier_display() if obj.tier else _("every tier")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [f for f in fields if f != "reason"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # A norm stays with its cycle: a later cycle gets norms of its own.
+        return ["cycle"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        norm_save(
+            norm=obj,
+            actor=request.user,
+            reason=form.cleaned_data.get("reason", ""),
+            expected_version=expected_version(form),
         )
