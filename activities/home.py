@@ -29,7 +29,7 @@ def compliance_home_items(*, user: Any, today: datetime.date) -> list[HomeItem]:
         items = [_awaiting_item(user)]
         if semester is not None:
             rows = compliance(user=user, semester=semester)
-            items[:0] = [_pairing_item(row, scope.school_id, semester, today) for row in rows]
+            items += [_pairing_item(row, scope.school_id, semester, today) for row in rows]
         return items
     if semester is None:
         return []
