@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, When
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -24,12 +25,13 @@ from liuzhou_pairing.admin import (
 from liuzhou_pairing.scope import scope_of
 from schools.models import School
 
-from .choices import Confirmation
-from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Staff
+from .choices import Confirmation, Kind
+from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Norm, Staff
 from .resources import ActivityResource
 from .services import (
     ACTIVITY_FIELDS,
     DIFFICULTY_HELP_FIELDS,
+    NORM_FIELDS,
     STAFF_FIELDS,
     activity_confirm,
     activity_editable_fields,
@@ -37,6 +39,7 @@ from .services import (
     activity_save,
     difficulty_help_save,
     may_decide,
+    norm_save,
     parse_names,
     staff_editable_fields,
     staff_from_names,
@@ -358,3 +361,58 @@ def named_participants(pairing, data: dict, actor, ticked: list[Staff]) -> list[
             raise ValidationError({field: error.messages}) from error
     ticked_ids = {s.pk for s in ticked}
     return [s for s in dict.fromkeys(found) if s.pk not in ticked_ids]
+
+
+# --- Norms: the city's, read by every signed-in role -----------------------------------------------------------
+
+
+class NormAdminForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("reason for the change"),
+        required=False,
+        max_length=200,
+        help_text=_("Kept in the history. Required when changing a norm."),
+    )
+
+    class Meta:
+        model = Norm
+        fields = list(NORM_FIELDS)
+
+
+@admin.register(Norm)
+class NormAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """The norms of each cycle (规定次数): changed by the city bureau through `norm_save`, read by everyone."""
+
+    form = NormAdminForm
+    fields = [*NORM_FIELDS, "reason"]
+    # The cycle is a filter: a ninth column does not fit a 1366-pixel screen beside the filters.
+    list_display = ["kind", "required", "counts", "side", "key_staff_only", "stage_shown", "tier_shown"]
+    list_filter = ["cycle", "kind"]
+    # The kinds in the plan's order (挂职锻炼, 派驻指导, 送教 …), not alphabetically by code.
+    ordering = ["cycle", Case(*(When(kind=k, then=i) for i, k in enumerate(Kind.values))).asc(), "stage", "tier"]
+
+    @admin.display(description=_("stage"), ordering="stage")
+    def stage_shown(self, obj: Norm) -> str:
+        return obj.get_stage_display() if obj.stage else _("every stage")
+
+    @admin.display(description=_("tier"), ordering="tier")
+    def tier_shown(self, obj: Norm) -> str:
+        return obj.get_tier_display() if obj.tier else _("every tier")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [f for f in fields if f != "reason"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # A norm stays with its cycle: a later cycle gets norms of its own.
+        return ["cycle"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        norm_save(
+            norm=obj,
+            actor=request.user,
+            reason=form.cleaned_data.get("reason", ""),
+            expected_version=expected_version(form),
+        )

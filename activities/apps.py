@@ -11,3 +11,13 @@ class ActivitiesConfig(AppConfig):
 
         # After the pairings, before the schools: the work schools record every week.
         register_admin_order("activities", 15, ["activity", "staff"])
+
+        # Norms and compliance: the plan's norms loaded after the pairings' cycle (30); home items after theirs.
+        from liuzhou_pairing.home import register_home_items
+        from liuzhou_pairing.steps import register_load_step
+
+        from .home import compliance_home_items
+        from .liuzhou import liuzhou_norms_load
+
+        register_load_step(40, liuzhou_norms_load)
+        register_home_items(20, compliance_home_items)

@@ -21,12 +21,12 @@ from liuzhou_pairing.access import (
 )
 from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.scope import scope_of
-from pairings.choices import PairingStatus
+from pairings.choices import TIERS_BY_STAGE, PairingStatus
 from pairings.models import Pairing, Semester
 from schools.models import School
 
-from .choices import FOCUS_BY_STAGE, Confirmation, EnteredBy, Kind, Post
-from .models import Activity, DifficultyHelp, Staff
+from .choices import FOCUS_BY_STAGE, Confirmation, EnteredBy, Kind, NormCounts, Post
+from .models import Activity, DifficultyHelp, Norm, Staff
 
 STAFF_FIELDS = ("school", "name", "post", "phone", "is_active")
 ACTIVITY_FIELDS = (
@@ -419,3 +419,27 @@ def staff_from_names(
             named.new.append(staff)
         named.staff.append(staff)
     return named
+
+
+# --- Norms -------------------------------------------------------------------------------------------------
+
+NORM_FIELDS = ("cycle", "kind", "stage", "tier", "counts", "side", "key_staff_only", "required")
+
+
+@transaction.atomic
+def norm_save(*, norm: Norm, actor: Any, reason: str = "", expected_version: int | None = None) -> Norm:
+    """Save a new or changed norm: the city bureau only. Changing a norm changes how every pairing of its cycle is
+    judged, so a change needs a reason, kept in the history."""
+    require(scope_of(actor).city, _("Only the city bureau sets the norms."))
+    stored = None
+    if norm.pk:
+        stored = stored_for_update(norm, expected_version)
+        if not reason.strip():
+            raise ValidationError({"reason": _("Give the reason for changing the norm.")})
+    if norm.stage and norm.tier and norm.tier not in TIERS_BY_STAGE.get(norm.stage, ()):
+        raise ValidationError({"tier": _("This stage is not paired at this tier.")})
+    if norm.counts == NormCounts.TIMES and norm.key_staff_only:
+        raise ValidationError(
+            {"key_staff_only": _("A norm of times counts activities, not people: leave this unticked.")}
+        )
+    return save_checked(norm, actor=actor, stored=stored, reason=reason)
