@@ -28,7 +28,7 @@ GROUP_NAMES = {
 }
 
 AREAS = ["schools.county", "schools.township", "schools.village", "schools.managementarea"]
-REFERENCE = [*AREAS, "pairings.cycle", "pairings.semester", "pairings.districtpairing"]
+REFERENCE = [*AREAS, "pairings.cycle", "pairings.semester", "pairings.districtpairing", "activities.norm"]
 WORK = ["schools.school", "pairings.pairing", "pairings.agreement", "pairings.problem", "pairings.workplan"]
 ACCOUNTS = ["auth.user", "accounts.profile"]
 # What the schools themselves record: their staff and their pairings' activities (issue 10).

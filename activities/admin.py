@@ -5,6 +5,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case, When
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -14,6 +15,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
+    ImportExportModelAdmin,
     ScopedAdminMixin,
     ScopedInlineMixin,
     ServiceAdminMixin,
@@ -23,11 +25,13 @@ from liuzhou_pairing.admin import (
 from liuzhou_pairing.scope import scope_of
 from schools.models import School
 
-from .choices import Confirmation
-from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Staff
+from .choices import Confirmation, Kind
+from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Norm, Staff
+from .resources import ActivityResource
 from .services import (
     ACTIVITY_FIELDS,
     DIFFICULTY_HELP_FIELDS,
+    NORM_FIELDS,
     STAFF_FIELDS,
     activity_confirm,
     activity_editable_fields,
@@ -35,7 +39,10 @@ from .services import (
     activity_save,
     difficulty_help_save,
     may_decide,
+    norm_save,
+    parse_names,
     staff_editable_fields,
+    staff_from_names,
     staff_save,
 )
 
@@ -55,7 +62,35 @@ class StaffAdminForm(ReasonForm):
         fields = list(STAFF_FIELDS)
 
 
+# The activity form's text fields naming participants not yet in a school's staff list.
+NAME_FIELDS = ["helper_names", "recipient_names"]
+
+
 class ActivityAdminForm(ReasonForm):
+    helper_names = forms.CharField(
+        label=_("other participants of the helping school"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Names not in the list above, separated by 、, as 李明、王芳（骨干）: they are added to the helping "
+            "school's staff (as teachers unless a post is written in brackets: 领导, 骨干 or 教师)."
+        ),
+    )
+    recipient_names = forms.CharField(
+        label=_("other participants of the receiving school"),
+        required=False,
+        max_length=500,
+        help_text=_("Names not in the list above, separated by 、, added to the receiving school's staff likewise."),
+    )
+
+    def clean_helper_names(self) -> str:
+        parse_names(self.cleaned_data["helper_names"])
+        return self.cleaned_data["helper_names"]
+
+    def clean_recipient_names(self) -> str:
+        parse_names(self.cleaned_data["recipient_names"])
+        return self.cleaned_data["recipient_names"]
+
     class Meta:
         model = Activity
         fields = list(ACTIVITY_FIELDS)
@@ -133,7 +168,8 @@ class DecisionForm(ActionForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [ActivityResource]
     form = ActivityAdminForm
     inlines = [DifficultyHelpInline]
     action_form = DecisionForm
@@ -152,7 +188,7 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         (
             _("Participants and reach"),
             {
-                "fields": ["participants", "teachers_reached", "students_reached", "description"],
+                "fields": ["participants", *NAME_FIELDS, "teachers_reached", "students_reached", "description"],
                 "description": NO_NAMES_HELP,
             },
         ),
@@ -212,7 +248,8 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             return [(n, {**o, "fields": [f for f in o["fields"] if f != "decision"]}) for n, o in fieldsets]
         if self.has_change_permission(request, obj):
             return fieldsets
-        return [(n, {**o, "fields": [f for f in o["fields"] if f != "reason"]}) for n, o in fieldsets]
+        form_only = ("reason", *NAME_FIELDS)
+        return [(n, {**o, "fields": [f for f in o["fields"] if f not in form_only]}) for n, o in fieldsets]
 
     def get_readonly_fields(self, request, obj=None):
         editable = activity_editable_fields(request.user, obj)
@@ -242,9 +279,10 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         request._activity_reason = form.cleaned_data.get("reason", "")
+        participants = list(form.cleaned_data.get("participants", obj.participants.all() if obj.pk else []))
         activity_save(
             activity=obj,
-            participants=form.cleaned_data.get("participants", obj.participants.all() if obj.pk else []),
+            participants=participants + named_participants(obj.pairing, form.cleaned_data, request.user, participants),
             actor=request.user,
             reason=request._activity_reason,
             expected_version=expected_version(form),
@@ -304,4 +342,77 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             queryset,
             lambda a: activity_reject(activity=a, actor=request.user, reason=reason),
             lambda n: ngettext("%(count)d activity rejected.", "%(count)d activities rejected.", n) % {"count": n},
+        )
+
+
+# --- Participants named in text on the activity form ----------------------------------------------------------
+
+
+def named_participants(pairing, data: dict, actor, ticked: list[Staff]) -> list[Staff]:
+    """Return the staff the form's two text fields name, each in its school, creating those not yet in its list
+    (inside the form's transaction: nothing stays when the activity is refused); leave out those already ticked."""
+    found: list[Staff] = []
+    for field, school in zip(NAME_FIELDS, (pairing.helper, pairing.recipient), strict=True):
+        try:
+            found += staff_from_names(data.get(field, ""), school, actor=actor).staff
+        except NotAllowed as error:
+            raise ValidationError({field: str(error)}) from error
+        except ValidationError as error:
+            raise ValidationError({field: error.messages}) from error
+    ticked_ids = {s.pk for s in ticked}
+    return [s for s in dict.fromkeys(found) if s.pk not in ticked_ids]
+
+
+# --- Norms: the city's, read by every signed-in role -----------------------------------------------------------
+
+
+class NormAdminForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("reason for the change"),
+        required=False,
+        max_length=200,
+        help_text=_("Kept in the history. Required when changing a norm."),
+    )
+
+    class Meta:
+        model = Norm
+        fields = list(NORM_FIELDS)
+
+
+@admin.register(Norm)
+class NormAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """The norms of each cycle (规定次数): changed by the city bureau through `norm_save`, read by everyone."""
+
+    form = NormAdminForm
+    fields = [*NORM_FIELDS, "reason"]
+    # The cycle is a filter: a ninth column does not fit a 1366-pixel screen beside the filters.
+    list_display = ["kind", "required", "counts", "side", "key_staff_only", "stage_shown", "tier_shown"]
+    list_filter = ["cycle", "kind"]
+    # The kinds in the plan's order (挂职锻炼, 派驻指导, 送教 …), not alphabetically by code.
+    ordering = ["cycle", Case(*(When(kind=k, then=i) for i, k in enumerate(Kind.values))).asc(), "stage", "tier"]
+
+    @admin.display(description=_("stage"), ordering="stage")
+    def stage_shown(self, obj: Norm) -> str:
+        return obj.get_stage_display() if obj.stage else _("every stage")
+
+    @admin.display(description=_("tier"), ordering="tier")
+    def tier_shown(self, obj: Norm) -> str:
+        return obj.get_tier_display() if obj.tier else _("every tier")
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [f for f in fields if f != "reason"]
+        return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        # A norm stays with its cycle: a later cycle gets norms of its own.
+        return ["cycle"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        norm_save(
+            norm=obj,
+            actor=request.user,
+            reason=form.cleaned_data.get("reason", ""),
+            expected_version=expected_version(form),
         )

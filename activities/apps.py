@@ -18,3 +18,13 @@ class ActivitiesConfig(AppConfig):
 
         # Demo staff and activities on the demo pairings (after pairings' 20 and 30; cleared before them).
         register_demo_step(40, demo_activities_generate, clear=demo_activities_clear)
+
+        # Norms and compliance: the plan's norms loaded after the pairings' cycle (30); home items after theirs.
+        from liuzhou_pairing.home import register_home_items
+        from liuzhou_pairing.steps import register_load_step
+
+        from .home import compliance_home_items
+        from .liuzhou import liuzhou_norms_load
+
+        register_load_step(40, liuzhou_norms_load)
+        register_home_items(20, compliance_home_items)

@@ -2,12 +2,14 @@
 Admin, imports, commands and the demo generator all come through here."""
 
 import datetime
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from liuzhou_pairing.access import (
@@ -22,11 +24,12 @@ from liuzhou_pairing.access import (
 )
 from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.scope import scope_of
-from pairings.choices import PairingStatus
+from pairings.choices import TIERS_BY_STAGE, PairingStatus
 from pairings.models import Pairing, Semester
+from schools.models import School
 
-from .choices import FOCUS_BY_STAGE, Confirmation, EnteredBy, Kind
-from .models import Activity, DifficultyHelp, Staff
+from .choices import FOCUS_BY_STAGE, Confirmation, EnteredBy, Kind, NormCounts, Post
+from .models import Activity, DifficultyHelp, Norm, Staff
 
 STAFF_FIELDS = ("school", "name", "post", "phone", "is_active")
 ACTIVITY_FIELDS = (
@@ -510,3 +513,118 @@ class ActivityBatch:
         for part in _slices(helped):
             save_checked_many(part, actor=self.actor, reason=self.reason)
         return activities
+
+
+# --- Participants named in text ------------------------------------------------------------------------------
+
+# How a post is written after a name, in brackets: 李明（骨干）. The Chinese labels of Post are read too.
+POST_WORDS = {
+    "领导": Post.LEADER, "学校领导": Post.LEADER, "校领导": Post.LEADER,
+    "骨干": Post.KEY_STAFF, "骨干教师": Post.KEY_STAFF,
+    "教师": Post.TEACHER, "老师": Post.TEACHER,
+}  # fmt: skip
+NAME_SEPARATORS = re.compile(r"[、，,;；\s]+")
+NAMED = re.compile(r"^(?P<name>[^（()）]+)(?:[（(](?P<post>[^（()）]*)[）)])?$")
+
+
+@dataclass
+class NamedStaff:
+    """The staff a text names, in its order: those found in the school's registry and those new to it (created,
+    or in a preview only described and left unsaved)."""
+
+    staff: list[Staff] = field(default_factory=list)
+    new: list[Staff] = field(default_factory=list)
+
+    @property
+    def new_names(self) -> list[str]:
+        return [s.name for s in self.new]
+
+
+def _post_of(word: str, name: str) -> str:
+    word = word.strip()
+    if not word:
+        return Post.TEACHER
+    if word in POST_WORDS:
+        return POST_WORDS[word]
+    for post in Post:
+        with translation.override("zh-hans"):
+            if word == str(post.label):
+                return post.value
+    raise ValidationError(
+        _("Unknown post “%(post)s” after %(name)s: write 领导, 骨干 or 教师 in the brackets, or nothing.")
+        % {"post": word, "name": name}
+    )
+
+
+def parse_names(text: str) -> list[tuple[str, str]]:
+    """Return (name, post) for each person `text` names, in order and once each: "李明、王芳（骨干）、张校长（领导）";
+    names are separated by 、 ， , ; ； or spaces, a post is written in full-width or ASCII brackets (teacher when
+    none is given). Raise ValidationError naming what cannot be read."""
+    text = re.sub(r"\s*([（(）)])\s*", r"\1", text or "").strip()
+    people: dict[str, str] = {}
+    for token in NAME_SEPARATORS.split(text):
+        if not token:
+            continue
+        match = NAMED.match(token)
+        if match is None:
+            raise ValidationError(
+                _("Cannot read “%(text)s”: write a name, then its post in brackets if you like, as 王芳（骨干）.")
+                % {"text": token}
+            )
+        name = match["name"].strip()
+        if len(name) > Staff._meta.get_field("name").max_length:
+            raise ValidationError(_("“%(name)s” is too long for a name.") % {"name": name})
+        people.setdefault(name, _post_of(match["post"] or "", name))
+    return list(people.items())
+
+
+def staff_from_names(
+    text: str,
+    school: School,
+    *,
+    actor: Any,
+    preview: bool = False,
+    known: dict[str, Staff] | None = None,
+) -> NamedStaff:
+    """Return the staff of `school` that `text` names (see parse_names), creating through `staff_save`, for
+    `actor`, those not in its registry yet. With `preview`, nothing is created: the new ones are returned unsaved.
+    `known` (name → staff of the school), when given, is used instead of reading the registry, and gets the staff
+    created."""
+    people = parse_names(text)
+    if known is None:
+        known = {s.name: s for s in Staff.objects.filter(school=school, name__in=[n for n, _post in people])}
+    named = NamedStaff()
+    for name, post in people:
+        staff = known.get(name)
+        if staff is None:
+            staff = Staff(school=school, name=name, post=post)
+            if not preview:
+                staff = staff_save(staff=staff, actor=actor)
+                known[name] = staff
+            named.new.append(staff)
+        named.staff.append(staff)
+    return named
+
+
+# --- Norms -------------------------------------------------------------------------------------------------
+
+NORM_FIELDS = ("cycle", "kind", "stage", "tier", "counts", "side", "key_staff_only", "required")
+
+
+@transaction.atomic
+def norm_save(*, norm: Norm, actor: Any, reason: str = "", expected_version: int | None = None) -> Norm:
+    """Save a new or changed norm: the city bureau only. Changing a norm changes how every pairing of its cycle is
+    judged, so a change needs a reason, kept in the history."""
+    require(scope_of(actor).city, _("Only the city bureau sets the norms."))
+    stored = None
+    if norm.pk:
+        stored = stored_for_update(norm, expected_version)
+        if not reason.strip():
+            raise ValidationError({"reason": _("Give the reason for changing the norm.")})
+    if norm.stage and norm.tier and norm.tier not in TIERS_BY_STAGE.get(norm.stage, ()):
+        raise ValidationError({"tier": _("This stage is not paired at this tier.")})
+    if norm.counts == NormCounts.TIMES and norm.key_staff_only:
+        raise ValidationError(
+            {"key_staff_only": _("A norm of times counts activities, not people: leave this unticked.")}
+        )
+    return save_checked(norm, actor=actor, stored=stored, reason=reason)

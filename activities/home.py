@@ -1,0 +1,105 @@
+"""What awaits each role on the home page from the activities: a school its semester's norms per pairing and the
+partner's activities awaiting its confirmation; a county bureau and the city the share of compliant pairings
+(registered in ActivitiesConfig.ready())."""
+
+import datetime
+from collections import Counter
+from typing import Any
+
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from liuzhou_pairing.home import HomeItem, county_display_name
+from liuzhou_pairing.scope import scope_of
+from pairings.models import Semester
+from pairings.selectors import current_semester
+
+from .models import Activity
+from .selectors import ComplianceRow, compliance
+
+
+def compliance_home_items(*, user: Any, today: datetime.date) -> list[HomeItem]:
+    """Return a school's norms per pairing for the current semester and the activities awaiting its confirmation;
+    a county bureau's and the city's share of compliant pairings in the current semester."""
+    scope = scope_of(user)
+    if not scope.writes:
+        return []
+    semester = current_semester(today=today)
+    if scope.school_id:
+        items = [_awaiting_item(user)]
+        if semester is not None:
+            rows = compliance(user=user, semester=semester)
+            items += [_pairing_item(row, scope.school_id, semester, today) for row in rows]
+        return items
+    if semester is None:
+        return []
+    return [_share_item(user, semester, per_county=scope.city)]
+
+
+def _activities_url(**params: Any) -> str:
+    query = "&".join(f"{name}={value}" for name, value in params.items())
+    return f"{reverse('admin:activities_activity_changelist')}?{query}"
+
+
+def _pairing_item(row: ComplianceRow, school_id: int, semester: Semester, today: datetime.date) -> HomeItem:
+    """One pairing of the school: each norm's count against its requirement (送教 1/2)."""
+    if row.helper.pk == school_id:
+        label = _("Norms this semester: helping %(school)s") % {"school": row.recipient.name}
+    elif row.recipient.pk == school_id:
+        label = _("Norms this semester: helped by %(school)s") % {"school": row.helper.name}
+    else:
+        label = _("Norms this semester: %(helper)s helping %(recipient)s") % {
+            "helper": row.helper.name,
+            "recipient": row.recipient.name,
+        }
+    if row.compliant:
+        level, status = "ok", _("all met")
+    else:
+        missing = sum(not norm.met for norm in row.norms.values())
+        level = "danger" if today > semester.entry_closes_on else "warning"
+        status = _("%(missing)s of %(total)s not met") % {"missing": missing, "total": len(row.norms)}
+    return HomeItem(
+        label=label,
+        url=_activities_url(pairing__id__exact=row.pairing.pk, semester__id__exact=semester.pk),
+        level=level,
+        status=status,
+        note=_("%(semester)s; only confirmed activities count.") % {"semester": semester.label},
+        details=[(norm.label, f"{norm.count}/{norm.required}") for norm in row.norms.values()],
+    )
+
+
+def _awaiting_item(user: Any) -> HomeItem:
+    count = Activity.objects.awaiting(user).count()
+    return HomeItem(
+        label=_("Partner's activities awaiting our confirmation"),
+        url=_activities_url(awaiting="me"),
+        count=count,
+        level="warning" if count else "ok",
+        note=_("Confirm them, or reject them with a reason: only confirmed activities count."),
+    )
+
+
+def _share_item(user: Any, semester: Semester, *, per_county: bool) -> HomeItem:
+    """The share of the pairings in the user's area that meet every norm of the semester."""
+    rows = compliance(user=user, semester=semester)
+    met = sum(row.compliant for row in rows)
+    silent = sum(row.silent for row in rows)
+    details: list[tuple[str, str]] = []
+    if per_county:
+        totals: Counter[str] = Counter()
+        compliant: Counter[str] = Counter()
+        for row in rows:
+            name = county_display_name(row.county)
+            totals[name] += 1
+            compliant[name] += row.compliant
+        details = [(name, f"{compliant[name]}/{total}") for name, total in totals.items()]
+    share = f"{met / len(rows):.0%}" if rows else "—"
+    return HomeItem(
+        label=_("Pairings meeting this semester's norms"),
+        url=_activities_url(semester__id__exact=semester.pk),
+        level="ok" if met == len(rows) else "warning",
+        status=_("%(met)s of %(total)s (%(share)s)") % {"met": met, "total": len(rows), "share": share},
+        note=_("%(semester)s; pairings with no confirmed activity: %(silent)s.")
+        % {"semester": semester.label, "silent": silent},
+        details=details,
+    )

@@ -1,0 +1,151 @@
+"""Reads for activities: the compliance of each pairing with the semester's norms (R20, R21, R23).
+
+A derived fact, computed when read from the confirmed activities, never stored. Each selector runs a fixed number
+of queries whatever the number of pairings and activities.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count
+
+from pairings.choices import Side
+from pairings.models import Pairing, Semester
+from schools.models import County, School
+
+from .choices import Kind, NormCounts, Post
+from .models import Activity, Norm
+
+# The posts a norm of key staff counts (R20: 骨干, and the school's leaders).
+KEY_POSTS = frozenset({Post.LEADER, Post.KEY_STAFF})
+KIND_ORDER = {kind: i for i, kind in enumerate(Kind.values)}
+
+
+@dataclass(frozen=True)
+class NormCount:
+    """One norm for one pairing in a semester: what was counted against what is required."""
+
+    kind: str
+    counts: str  # NormCounts: distinct people or times
+    count: int
+    required: int
+
+    @property
+    def met(self) -> bool:
+        return self.count >= self.required
+
+    @property
+    def label(self) -> str:
+        """The plan's short term for the kind (送教, 联合教研 …)."""
+        return str(Kind(self.kind).label)
+
+
+@dataclass
+class ComplianceRow:
+    """One pairing active in the semester: each norm that applies to it, and whether it did anything at all."""
+
+    pairing: Pairing
+    helper: School
+    recipient: School
+    county: County | None  # the recipient's
+    stage: str
+    tier: str
+    norms: dict[str, NormCount] = field(default_factory=dict)  # by kind, in the order of the kinds
+    silent: bool = True  # no confirmed activity in the semester
+
+    @property
+    def compliant(self) -> bool:
+        """Whether every norm that applies is met (达标)."""
+        return all(norm.met for norm in self.norms.values())
+
+
+def _applying_norms(norms: list[Norm], stage: str, tier: str) -> list[Norm]:
+    """Return, per kind, the most specific of the cycle's norms for `stage` and `tier`: (stage, tier), then
+    (stage, every tier), then (every stage, tier), then (every stage, every tier)."""
+    by_key = {(n.kind, n.stage, n.tier): n for n in norms}
+    found = []
+    for kind in sorted({n.kind for n in norms}, key=KIND_ORDER.get):
+        for key in ((stage, tier), (stage, ""), ("", tier), ("", "")):
+            norm = by_key.get((kind, *key))
+            if norm is not None:
+                found.append(norm)
+                break
+    return found
+
+
+def compliance(
+    *,
+    user: Any,
+    semester: Semester,
+    county: County | int | None = None,
+    stage: str | None = None,
+    tier: str | None = None,
+) -> list[ComplianceRow]:
+    """Return, for each pairing `user` may see that was active on any day of `semester` (narrowed to the
+    recipient's `county`, a `stage`, a `tier`), each norm of its cycle that applies to it with its count, and
+    whether it is silent. Only confirmed activities count: a norm of times counts the pairing's activities of its
+    kind; a norm of people the distinct staff taking part in them, of the norm's side (the helper's, the
+    recipient's or both), only leaders and key staff when the norm says so.
+
+    Four queries: the pairings, the cycle's norms, the activities per pairing and kind, and the distinct
+    participants per pairing, kind, school and post."""
+    pairings = Pairing.objects.for_user(user).active_in(semester)
+    if county is not None:
+        pairings = pairings.filter(recipient__county=county)
+    if stage:
+        pairings = pairings.filter(stage=stage)
+    if tier:
+        pairings = pairings.filter(tier=tier)
+    rows = [
+        ComplianceRow(
+            pairing=p, helper=p.helper, recipient=p.recipient, county=p.recipient.county, stage=p.stage, tier=p.tier
+        )
+        for p in pairings.select_related("helper", "recipient__county").order_by(
+            "recipient__county__code", "helper__name", "recipient__name", "pk"
+        )
+    ]
+    if not rows:
+        return rows
+    norms = list(Norm.objects.filter(cycle_id=semester.cycle_id))
+
+    counted = Activity.objects.counted().filter(semester=semester, pairing__in=pairings.values("pk"))
+    times: dict[tuple[int, str], int] = {}
+    for pairing_id, kind, n in (
+        counted.order_by().values("pairing_id", "kind").annotate(n=Count("pk")).values_list("pairing_id", "kind", "n")
+    ):
+        times[(pairing_id, kind)] = n
+
+    # A person has one school and one post, so the distinct counts per (school, post) add up to distinct counts
+    # over any union of them: a side, key staff only, or both.
+    people: dict[tuple[int, str], list[tuple[int, str, int]]] = defaultdict(list)
+    people_kinds = {n.kind for n in norms if n.counts == NormCounts.PEOPLE}
+    if people_kinds:
+        participants = Activity.participants.through.objects.filter(activity__in=counted.filter(kind__in=people_kinds))
+        for pairing_id, kind, school_id, post, n in (
+            participants.order_by()
+            .values("activity__pairing_id", "activity__kind", "staff__school_id", "staff__post")
+            .annotate(n=Count("staff_id", distinct=True))
+            .values_list("activity__pairing_id", "activity__kind", "staff__school_id", "staff__post", "n")
+        ):
+            people[(pairing_id, kind)].append((school_id, post, n))
+
+    busy = {pairing_id for pairing_id, _kind in times}
+    for row in rows:
+        pairing = row.pairing
+        row.silent = pairing.pk not in busy
+        for norm in _applying_norms(norms, row.stage, row.tier):
+            if norm.counts == NormCounts.TIMES:
+                count = times.get((pairing.pk, norm.kind), 0)
+            else:
+                schools = {
+                    Side.HELPER: {pairing.helper_id},
+                    Side.RECIPIENT: {pairing.recipient_id},
+                }.get(norm.side, {pairing.helper_id, pairing.recipient_id})
+                count = sum(
+                    n
+                    for school_id, post, n in people.get((pairing.pk, norm.kind), ())
+                    if school_id in schools and (post in KEY_POSTS or not norm.key_staff_only)
+                )
+            row.norms[norm.kind] = NormCount(kind=norm.kind, counts=norm.counts, count=count, required=norm.required)
+    return rows
