@@ -11,3 +11,13 @@ class ActivitiesConfig(AppConfig):
 
         # After the pairings, before the schools: the work schools record every week.
         register_admin_order("activities", 15, ["activity", "staff"])
+        _register_evidence()
+
+
+def _register_evidence() -> None:
+    """Evidence files are served only to users who see their activity (liuzhou_pairing.views.protected_media)."""
+    from liuzhou_pairing.uploads import register_protected_upload
+
+    from .models import Evidence
+
+    register_protected_upload(Evidence, "file")
