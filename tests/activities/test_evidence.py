@@ -339,7 +339,7 @@ def test_removing_evidence(acts):
     activity = acts.activity("helper")
     own = evidence_add(activity=activity, file=upload(PDF, "a.pdf"), actor=acts.users["helper"], today=TODAY)
     partners = evidence_add(activity=activity, file=upload(png(), "b.png"), actor=acts.users["recipient"], today=TODAY)
-    with pytest.raises(NotAllowed, match="自己"):
+    with pytest.raises(NotAllowed, match="本校人员上传"):
         evidence_remove(evidence=partners, actor=acts.users["helper"], today=TODAY)
     evidence_remove(evidence=own, actor=acts.users["helper"], today=TODAY)
     activity_confirm(activity=activity, actor=acts.users["recipient"])
