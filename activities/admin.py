@@ -37,6 +37,7 @@ from .evidence import (
     evidence_may_add,
     evidence_remove,
     evidence_with_flags,
+    original_name,
 )
 from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Evidence, Staff
 from .services import (
@@ -351,13 +352,19 @@ class EvidenceDisplayMixin:
     def flags(self, obj: Evidence) -> str:
         return evidence_flags_html(obj) if obj.pk else "—"
 
+    @admin.display(description=_("uploaded by"))
+    def uploader(self, obj: Evidence) -> str:
+        # Plain text: a link would lead schools to accounts they may not open.
+        user = obj.uploaded_by
+        return (user.get_full_name() or user.get_username()) if user is not None else "—"
+
 
 class EvidenceInline(EvidenceDisplayMixin, admin.TabularInline):
     """The activity's files with their flags; a user who may change the activity's files may remove them."""
 
     model = Evidence
     extra = 0
-    fields = readonly_fields = ["file_link", "kind", "size_display", "flags", "uploaded_by", "created_at"]
+    fields = readonly_fields = ["file_link", "kind", "size_display", "flags", "uploader", "created_at"]
     verbose_name_plural = _("evidence files")
 
     def get_queryset(self, request):
@@ -399,7 +406,12 @@ class EvidenceUploadForm(forms.ModelForm):
     def clean_file(self):
         file = self.cleaned_data.get("file")
         if file:
-            check_evidence(file)  # the service checks again; here the refusal shows on its row
+            # The service checks again; here the refusal shows on its row, naming the file (the browser forgets
+            # the chosen files when the page comes back).
+            try:
+                check_evidence(file)
+            except ValidationError as error:
+                raise ValidationError([f"{original_name(file.name)}：{m}" for m in error.messages]) from error
         return file
 
 
@@ -501,7 +513,7 @@ class EvidenceAdmin(EvidenceDisplayMixin, ServiceErrorsMixin, ScopedAdminMixin, 
     list_select_related = ["activity__pairing__helper", "activity__pairing__recipient"]
     search_fields = ["original_name", "activity__pairing__helper__name", "activity__pairing__recipient__name"]
     VIEW_FIELDS = ["activity", "file_link", "kind", "size_display", "sha256", "taken_at", "photo_date", "flags",
-                   "uploaded_by", "created_at"]  # fmt: skip
+                   "uploader", "created_at"]  # fmt: skip
     readonly_fields = VIEW_FIELDS
 
     @admin.display(description=_("pairing"), ordering="activity__pairing")
@@ -542,4 +554,5 @@ class EvidenceAdmin(EvidenceDisplayMixin, ServiceErrorsMixin, ScopedAdminMixin, 
 
 
 ActivityAdmin.inlines = [*ActivityAdmin.inlines, EvidenceInline, EvidenceUploadInline]
-ActivityAdmin.list_filter = [*ActivityAdmin.list_filter, EvidenceFlagFilter]
+# Beside "awaiting my confirmation", where inspectors see it without scrolling.
+ActivityAdmin.list_filter = [*ActivityAdmin.list_filter[:1], EvidenceFlagFilter, *ActivityAdmin.list_filter[1:]]

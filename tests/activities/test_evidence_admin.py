@@ -49,7 +49,7 @@ def test_r_evidence_a_refused_file_shows_on_its_row_and_nothing_is_written(clien
     files = uploads((PDF, "好.pdf"), (b"MZ\x90\x00" + bytes(300), "照片.jpg"))
     response = page.post(ADD, form_data(acts, **files))
     assert response.status_code == 200
-    assert "请上传照片（JPEG、PNG）" in response.content.decode()
+    assert "照片.jpg：请上传照片（JPEG、PNG）" in response.content.decode()
     assert not Activity.objects.exists() and not Evidence.objects.exists()
     assert stored_files(settings) == []
 
