@@ -16,6 +16,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
+    ImportExportModelAdmin,
     ScopedAdminMixin,
     ScopedInlineMixin,
     ServiceAdminMixin,
@@ -29,7 +30,7 @@ from liuzhou_pairing.scope import scope_of
 from liuzhou_pairing.uploads import check_evidence, evidence_max_bytes
 from schools.models import School
 
-from .choices import PhotoDate
+from .choices import Confirmation, PhotoDate
 from .evidence import (
     activities_for_evidence,
     activities_with_evidence_flags,
@@ -40,6 +41,7 @@ from .evidence import (
     original_name,
 )
 from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Evidence, Staff
+from .resources import ActivityResource
 from .services import (
     ACTIVITY_FIELDS,
     DIFFICULTY_HELP_FIELDS,
@@ -50,7 +52,9 @@ from .services import (
     activity_save,
     difficulty_help_save,
     may_decide,
+    parse_names,
     staff_editable_fields,
+    staff_from_names,
     staff_save,
 )
 
@@ -70,7 +74,35 @@ class StaffAdminForm(ReasonForm):
         fields = list(STAFF_FIELDS)
 
 
+# The activity form's text fields naming participants not yet in a school's staff list.
+NAME_FIELDS = ["helper_names", "recipient_names"]
+
+
 class ActivityAdminForm(ReasonForm):
+    helper_names = forms.CharField(
+        label=_("other participants of the helping school"),
+        required=False,
+        max_length=500,
+        help_text=_(
+            "Names not in the list above, separated by 、, as 李明、王芳（骨干）: they are added to the helping "
+            "school's staff (as teachers unless a post is written in brackets: 领导, 骨干 or 教师)."
+        ),
+    )
+    recipient_names = forms.CharField(
+        label=_("other participants of the receiving school"),
+        required=False,
+        max_length=500,
+        help_text=_("Names not in the list above, separated by 、, added to the receiving school's staff likewise."),
+    )
+
+    def clean_helper_names(self) -> str:
+        parse_names(self.cleaned_data["helper_names"])
+        return self.cleaned_data["helper_names"]
+
+    def clean_recipient_names(self) -> str:
+        parse_names(self.cleaned_data["recipient_names"])
+        return self.cleaned_data["recipient_names"]
+
     class Meta:
         model = Activity
         fields = list(ACTIVITY_FIELDS)
@@ -148,7 +180,8 @@ class DecisionForm(ActionForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+    resource_classes = [ActivityResource]
     form = ActivityAdminForm
     inlines = [DifficultyHelpInline]
     action_form = DecisionForm
@@ -167,7 +200,7 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         (
             _("Participants and reach"),
             {
-                "fields": ["participants", "teachers_reached", "students_reached", "description"],
+                "fields": ["participants", *NAME_FIELDS, "teachers_reached", "students_reached", "description"],
                 "description": NO_NAMES_HELP,
             },
         ),
@@ -227,7 +260,8 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             return [(n, {**o, "fields": [f for f in o["fields"] if f != "decision"]}) for n, o in fieldsets]
         if self.has_change_permission(request, obj):
             return fieldsets
-        return [(n, {**o, "fields": [f for f in o["fields"] if f != "reason"]}) for n, o in fieldsets]
+        form_only = ("reason", *NAME_FIELDS)
+        return [(n, {**o, "fields": [f for f in o["fields"] if f not in form_only]}) for n, o in fieldsets]
 
     def get_readonly_fields(self, request, obj=None):
         editable = activity_editable_fields(request.user, obj)
@@ -257,13 +291,26 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         request._activity_reason = form.cleaned_data.get("reason", "")
+        participants = list(form.cleaned_data.get("participants", obj.participants.all() if obj.pk else []))
         activity_save(
             activity=obj,
-            participants=form.cleaned_data.get("participants", obj.participants.all() if obj.pk else []),
+            participants=participants + named_participants(obj.pairing, form.cleaned_data, request.user, participants),
             actor=request.user,
             reason=request._activity_reason,
             expected_version=expected_version(form),
         )
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Say what became of the new activity: confirmed on entry by a bureau, or waiting for the partner school.
+        if obj.status == Confirmation.CONFIRMED:
+            text = _("Entered by the %(who)s, the activity is confirmed on entry and counts towards the norms.") % {
+                "who": obj.get_entered_by_display()
+            }
+        else:
+            text = _("The activity waits for the partner school (or a county bureau) to confirm it; it counts once "
+                     "confirmed.")  # fmt: skip
+        self.message_user(request, text, messages.INFO)
+        return super().response_add(request, obj, post_url_continue)
 
     def save_related(self, request, form, formsets, change):
         # The participants are set by the service; only the rows of children helped remain.
@@ -310,6 +357,24 @@ class ActivityAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             lambda a: activity_reject(activity=a, actor=request.user, reason=reason),
             lambda n: ngettext("%(count)d activity rejected.", "%(count)d activities rejected.", n) % {"count": n},
         )
+
+
+# --- Participants named in text on the activity form ----------------------------------------------------------
+
+
+def named_participants(pairing, data: dict, actor, ticked: list[Staff]) -> list[Staff]:
+    """Return the staff the form's two text fields name, each in its school, creating those not yet in its list
+    (inside the form's transaction: nothing stays when the activity is refused); leave out those already ticked."""
+    found: list[Staff] = []
+    for field, school in zip(NAME_FIELDS, (pairing.helper, pairing.recipient), strict=True):
+        try:
+            found += staff_from_names(data.get(field, ""), school, actor=actor).staff
+        except NotAllowed as error:
+            raise ValidationError({field: str(error)}) from error
+        except ValidationError as error:
+            raise ValidationError({field: error.messages}) from error
+    ticked_ids = {s.pk for s in ticked}
+    return [s for s in dict.fromkeys(found) if s.pk not in ticked_ids]
 
 
 # --- Evidence files (佐证材料): listed with their flags on the activity's page and in their own list ------------

@@ -2,12 +2,14 @@
 Admin, imports, commands and the demo generator all come through here."""
 
 import datetime
+import re
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from liuzhou_pairing.access import (
@@ -21,8 +23,9 @@ from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.scope import scope_of
 from pairings.choices import PairingStatus
 from pairings.models import Pairing, Semester
+from schools.models import School
 
-from .choices import FOCUS_BY_STAGE, Confirmation, EnteredBy
+from .choices import FOCUS_BY_STAGE, Confirmation, EnteredBy, Kind, Post
 from .models import Activity, DifficultyHelp, Staff
 
 STAFF_FIELDS = ("school", "name", "post", "phone", "is_active")
@@ -217,6 +220,13 @@ def activity_save(
         raise ValidationError({"focus": _("This focus does not belong to the pairing's stage.")})
     _check_participants(activity, participants)
     _check_duplicate(activity, participants)
+    history_reason = reason
+    if stored is not None:
+        if activity.kind != Kind.STUDENTS_IN_DIFFICULTY and stored.difficulty_help.exists():
+            raise ValidationError(
+                {"kind": _("This activity has rows of children helped; it stays a care for students in difficulty.")}
+            )
+        history_reason = _with_participant_change(reason, stored, participants)
     if stored is None:
         activity.entered_by = side
         if side in (EnteredBy.COUNTY, EnteredBy.CITY):
@@ -227,9 +237,25 @@ def activity_save(
         # Corrected by the side that entered it: it waits for the partner again.
         activity.status, activity.decided_by, activity.decided_at = Confirmation.PENDING, None, None
         activity.rejection_reason = ""
-    save_checked(activity, actor=actor, stored=stored, reason=reason)
+    save_checked(activity, actor=actor, stored=stored, reason=history_reason)
     activity.participants.set(participants)
+    # Its rows of children helped, given on the same form, are part of recording it (no reason asked for them).
+    activity._recorded_by = actor if stored is None else None
     return activity
+
+
+def _with_participant_change(reason: str, stored: Activity, participants: list[Staff]) -> str:
+    """Return `reason` with the change of participants written after it, so that the history shows who was taken
+    off or added (the history keeps the activity's own fields; the participants are a separate table)."""
+    before = sorted(stored.participants.values_list("name", flat=True))
+    after = sorted(p.name for p in participants)
+    if before == after:
+        return reason
+    note = _("participants changed from %(before)s to %(after)s") % {
+        "before": "、".join(before) or _("none"),
+        "after": "、".join(after) or _("none"),
+    }
+    return f"{reason.strip()}；{note}" if reason.strip() else note
 
 
 def _decide(activity: Activity, actor: Any, status: str, reason: str = "") -> None:
@@ -292,8 +318,104 @@ def difficulty_help_save(
 ) -> DifficultyHelp:
     """Save one row of children helped (kind, number, kind of help) of an activity, on the activity's terms."""
     activity = Activity.objects.select_for_update().get(pk=help.activity_id)
-    _require_may_edit(activity, actor, _today(today), reason)
+    if getattr(help.activity, "_recorded_by", None) is not actor:
+        _require_may_edit(activity, actor, _today(today), reason)
+    if activity.kind != Kind.STUDENTS_IN_DIFFICULTY:
+        raise ValidationError(
+            _("Children helped are recorded on an activity of the kind care for students in difficulty only.")
+        )
     stored = stored_for_update(help, expected_version) if help.pk else None
     if stored is not None and stored.activity_id != help.activity_id:
         raise ValidationError({"activity": _("A row stays with the activity it was recorded for.")})
     return save_checked(help, actor=actor, stored=stored, reason=reason)
+
+
+# --- Participants named in text ------------------------------------------------------------------------------
+
+# How a post is written after a name, in brackets: 李明（骨干）. The Chinese labels of Post are read too.
+POST_WORDS = {
+    "领导": Post.LEADER, "学校领导": Post.LEADER, "校领导": Post.LEADER,
+    "骨干": Post.KEY_STAFF, "骨干教师": Post.KEY_STAFF,
+    "教师": Post.TEACHER, "老师": Post.TEACHER,
+}  # fmt: skip
+NAME_SEPARATORS = re.compile(r"[、，,;；\s]+")
+NAMED = re.compile(r"^(?P<name>[^（()）]+)(?:[（(](?P<post>[^（()）]*)[）)])?$")
+
+
+@dataclass
+class NamedStaff:
+    """The staff a text names, in its order: those found in the school's registry and those new to it (created,
+    or in a preview only described and left unsaved)."""
+
+    staff: list[Staff] = field(default_factory=list)
+    new: list[Staff] = field(default_factory=list)
+
+    @property
+    def new_names(self) -> list[str]:
+        return [s.name for s in self.new]
+
+
+def _post_of(word: str, name: str) -> str:
+    word = word.strip()
+    if not word:
+        return Post.TEACHER
+    if word in POST_WORDS:
+        return POST_WORDS[word]
+    for post in Post:
+        with translation.override("zh-hans"):
+            if word == str(post.label):
+                return post.value
+    raise ValidationError(
+        _("Unknown post “%(post)s” after %(name)s: write 领导, 骨干 or 教师 in the brackets, or nothing.")
+        % {"post": word, "name": name}
+    )
+
+
+def parse_names(text: str) -> list[tuple[str, str]]:
+    """Return (name, post) for each person `text` names, in order and once each: "李明、王芳（骨干）、张校长（领导）";
+    names are separated by 、 ， , ; ； or spaces, a post is written in full-width or ASCII brackets (teacher when
+    none is given). Raise ValidationError naming what cannot be read."""
+    text = re.sub(r"\s*([（(）)])\s*", r"\1", text or "").strip()
+    people: dict[str, str] = {}
+    for token in NAME_SEPARATORS.split(text):
+        if not token:
+            continue
+        match = NAMED.match(token)
+        if match is None:
+            raise ValidationError(
+                _("Cannot read “%(text)s”: write a name, then its post in brackets if you like, as 王芳（骨干）.")
+                % {"text": token}
+            )
+        name = match["name"].strip()
+        if len(name) > Staff._meta.get_field("name").max_length:
+            raise ValidationError(_("“%(name)s” is too long for a name.") % {"name": name})
+        people.setdefault(name, _post_of(match["post"] or "", name))
+    return list(people.items())
+
+
+def staff_from_names(
+    text: str,
+    school: School,
+    *,
+    actor: Any,
+    preview: bool = False,
+    known: dict[str, Staff] | None = None,
+) -> NamedStaff:
+    """Return the staff of `school` that `text` names (see parse_names), creating through `staff_save`, for
+    `actor`, those not in its registry yet. With `preview`, nothing is created: the new ones are returned unsaved.
+    `known` (name → staff of the school), when given, is used instead of reading the registry, and gets the staff
+    created."""
+    people = parse_names(text)
+    if known is None:
+        known = {s.name: s for s in Staff.objects.filter(school=school, name__in=[n for n, _post in people])}
+    named = NamedStaff()
+    for name, post in people:
+        staff = known.get(name)
+        if staff is None:
+            staff = Staff(school=school, name=name, post=post)
+            if not preview:
+                staff = staff_save(staff=staff, actor=actor)
+                known[name] = staff
+            named.new.append(staff)
+        named.staff.append(staff)
+    return named

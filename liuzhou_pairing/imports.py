@@ -210,6 +210,7 @@ def template_sheets(resource) -> list[Sheet]:
             )
             % {"sheet": _("Data")},
             _("Save the file as xlsx, or as CSV (UTF-8 or GBK), and choose it on the import page."),
+            *(str(note) for note in getattr(resource, "template_notes", ())),
         ),  # fmt: skip
         filterable=False,
     )
@@ -257,6 +258,7 @@ class Preview:
     show_rows: bool = False
     headers: list[str] = field(default_factory=list)  # the resource's columns the file has
     rows: list[tuple[str, list]] = field(default_factory=list)  # a short file's rows: (import type, changes)
+    notices: list[str] = field(default_factory=list)  # what the resource says besides the counts (`notices`)
 
     @property
     def total(self) -> int:
@@ -314,6 +316,8 @@ def preview_of(result, resource, *, file_headers: Iterable[str] = (), limit: int
     refused.sort(key=lambda r: r.line)
     preview.refused_rows = refused[:limit]
     preview.file_errors = [_error_text(e.error) for e in result.base_errors]
+    if not refused and not preview.file_errors:
+        preview.notices = list(getattr(resource, "notices", None) or ())
     return preview
 
 

@@ -143,6 +143,15 @@ def test_a_school_enters_an_activity_with_children_helped_on_the_page(client, ac
     assert (activity.status, activity.entered_by) == (Confirmation.PENDING, "helper")
     assert DifficultyHelp.objects.get().children == 15
     assert list(activity.participants.all()) == [acts.helper_teacher]
+    assert "等待对方学校" in page.get(response.url).content.decode()
+
+
+def test_an_activity_a_county_bureau_enters_is_confirmed_on_entry_and_the_page_says_so(client, acts):
+    page = login(client, acts, "county")
+    response = page.post(ADD, form_data(acts), follow=True)
+    assert Activity.objects.exists()
+    assert Activity.objects.get().status == Confirmation.CONFIRMED
+    assert "已直接确认" in response.content.decode()
 
 
 def test_a_refusal_shows_on_the_page_and_saves_nothing(client, acts):

@@ -204,6 +204,14 @@ def test_a_confirmed_activity_is_changed_only_by_a_bureau_with_a_reason(acts):
     assert changed.students_reached == 45 and changed.status == Confirmation.CONFIRMED
     assert changed.history.first().history_change_reason == "学生人数更正"
 
+    # A change of participants is written in the history beside the reason.
+    changed = activity_save(
+        activity=changed, participants=[acts.helper_teacher, acts.helper_key], actor=acts.users["county"],
+        today=TODAY, reason="补录参与人员",
+    )  # fmt: skip
+    reason = changed.history.first().history_change_reason
+    assert reason.startswith("补录参与人员；") and "王老师" in reason and "李骨干、王老师" in reason
+
 
 # --- the entry window ------------------------------------------------------------------------------------------
 
@@ -257,6 +265,31 @@ def test_children_in_difficulty_are_counted_by_kind(acts):
             help=DifficultyHelp(activity=activity, child_kind="orphan", children=1, help_kind="material"),
             actor=acts.users["recipient"], today=TODAY,
         )  # fmt: skip
+
+
+def test_r24_children_helped_are_recorded_only_on_a_care_for_students_in_difficulty(acts):
+    activity = acts.activity()  # a teaching delivery
+    with pytest.raises(ValidationError) as refused:
+        difficulty_help_save(
+            help=DifficultyHelp(activity=activity, child_kind="orphan", children=2, help_kind="material"),
+            actor=acts.users["helper"], today=TODAY,
+        )  # fmt: skip
+    assert "困境学生" in " ".join(refused.value.messages)
+    assert not DifficultyHelp.objects.exists()
+
+
+def test_an_activity_with_children_helped_keeps_its_kind(acts):
+    activity = acts.activity(kind=Kind.STUDENTS_IN_DIFFICULTY, measure="students_in_difficulty")
+    difficulty_help_save(
+        help=DifficultyHelp(activity=activity, child_kind="migrant", children=3, help_kind="tutoring"),
+        actor=acts.users["helper"], today=TODAY,
+    )  # fmt: skip
+    activity.kind = Kind.DONATION
+    activity.donation_items = "图书"
+    with pytest.raises(ValidationError) as refused:
+        activity_save(activity=activity, participants=[acts.helper_teacher], actor=acts.users["helper"], today=TODAY)
+    assert "kind" in refused.value.message_dict
+    assert Activity.objects.get(pk=activity.pk).kind == Kind.STUDENTS_IN_DIFFICULTY
 
 
 def test_the_rows_of_children_helped_hold_no_text_at_all():
