@@ -32,7 +32,7 @@ REFERENCE = [*AREAS, "pairings.cycle", "pairings.semester", "pairings.districtpa
 WORK = ["schools.school", "pairings.pairing", "pairings.agreement", "pairings.problem", "pairings.workplan"]
 ACCOUNTS = ["auth.user", "accounts.profile"]
 # What the schools themselves record: their staff and their pairings' activities (issue 10).
-ACTIVITIES = ["activities.staff", "activities.activity", "activities.difficultyhelp"]
+ACTIVITIES = ["activities.staff", "activities.activity", "activities.difficultyhelp", "activities.evidence"]
 
 
 def _perms(models: list[str], *actions: str) -> set[str]:

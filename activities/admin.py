@@ -7,8 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Case, When
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
+from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
-from django.utils.html import format_html
+from django.utils.functional import lazy
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -19,14 +21,27 @@ from liuzhou_pairing.admin import (
     ScopedAdminMixin,
     ScopedInlineMixin,
     ServiceAdminMixin,
+    ServiceErrorsMixin,
+    adopt,
     changed_forms,
     expected_version,
+    warning_label,
 )
 from liuzhou_pairing.scope import scope_of
+from liuzhou_pairing.uploads import check_evidence, evidence_max_bytes
 from schools.models import School
 
-from .choices import Confirmation, Kind
-from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Norm, Staff
+from .choices import Confirmation, Kind, PhotoDate
+from .evidence import (
+    activities_for_evidence,
+    activities_with_evidence_flags,
+    evidence_add,
+    evidence_may_add,
+    evidence_remove,
+    evidence_with_flags,
+    original_name,
+)
+from .models import NO_NAMES_HELP, Activity, DifficultyHelp, Evidence, Norm, Staff
 from .resources import ActivityResource
 from .services import (
     ACTIVITY_FIELDS,
@@ -307,6 +322,8 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
 
     def save_formset(self, request, form, formset, change):
         reason = getattr(request, "_activity_reason", "")
+        if formset.model is Evidence:  # uploads and removals of files go through their own service
+            return save_evidence_formset(request, formset, reason)
         for row_form, row in changed_forms(formset):
             difficulty_help_save(
                 help=row, actor=request.user, reason=reason, expected_version=expected_version(row_form)
@@ -361,6 +378,252 @@ def named_participants(pairing, data: dict, actor, ticked: list[Staff]) -> list[
             raise ValidationError({field: error.messages}) from error
     ticked_ids = {s.pk for s in ticked}
     return [s for s in dict.fromkeys(found) if s.pk not in ticked_ids]
+
+
+# --- Evidence files (佐证材料): listed with their flags on the activity's page and in their own list ------------
+
+
+def evidence_flag_labels(evidence: Evidence) -> list[str]:
+    """The flags inspectors read on an evidence file (never a refusal)."""
+    labels = []
+    if getattr(evidence, "reused", False):
+        labels.append(_("reused file"))
+    if evidence.photo_date == PhotoDate.FAR:
+        labels.append(_("capture date more than 7 days off"))
+    elif evidence.photo_date == PhotoDate.UNDATED:
+        labels.append(_("no capture date"))
+    return [str(label) for label in labels]
+
+
+def evidence_flags_html(evidence: Evidence) -> str:
+    labels = evidence_flag_labels(evidence)
+    return format_html_join(" ", "{}", ((warning_label(label),) for label in labels)) if labels else "—"
+
+
+def evidence_link(evidence: Evidence) -> str:
+    """The file's name as uploaded, as a link to the file (served only to users who see the activity)."""
+    if not evidence.file:
+        return "—"
+    return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', evidence.file.url, evidence)
+
+
+class EvidenceDisplayMixin:
+    @admin.display(description=_("file"))
+    def file_link(self, obj: Evidence) -> str:
+        return evidence_link(obj) if obj.pk else "—"
+
+    @admin.display(description=_("size"))
+    def size_display(self, obj: Evidence) -> str:
+        return filesizeformat(obj.size) if obj.pk else "—"
+
+    @admin.display(description=_("flags"))
+    def flags(self, obj: Evidence) -> str:
+        return evidence_flags_html(obj) if obj.pk else "—"
+
+    @admin.display(description=_("uploaded by"))
+    def uploader(self, obj: Evidence) -> str:
+        # Plain text: a link would lead schools to accounts they may not open.
+        user = obj.uploaded_by
+        return (user.get_full_name() or user.get_username()) if user is not None else "—"
+
+
+class EvidenceInline(EvidenceDisplayMixin, admin.TabularInline):
+    """The activity's files with their flags; a user who may change the activity's files may remove them."""
+
+    model = Evidence
+    extra = 0
+    fields = readonly_fields = ["file_link", "kind", "size_display", "flags", "uploader", "created_at"]
+    verbose_name_plural = _("evidence files")
+
+    def get_queryset(self, request):
+        # Not InlineModelAdmin's: it asks has_view_permission without the activity, which hides the list on a new
+        # activity's page only. Which files a user sees is for_user's to say.
+        visible = Evidence.objects.for_user(request.user)
+        return evidence_with_flags(visible).select_related("uploaded_by")
+
+    def has_view_permission(self, request, obj=None):
+        # Not on a new activity's page: it has no files yet.
+        return obj is not None and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Removing goes through evidence_remove, which refuses what the user may not (a partner's file …).
+        return obj is not None and scope_of(request.user).writes and evidence_may_add(obj, request.user)
+
+
+def _evidence_help() -> str:
+    return _("Photo (JPEG, PNG), PDF, Word, Excel or PowerPoint, at most %(max)s.") % {
+        "max": filesizeformat(evidence_max_bytes())
+    }
+
+
+EVIDENCE_HELP = lazy(_evidence_help, str)()
+
+
+class EvidenceUploadForm(forms.ModelForm):
+    class Meta:
+        model = Evidence
+        fields = ["file"]
+        help_texts = {"file": EVIDENCE_HELP}
+
+    def clean_file(self):
+        file = self.cleaned_data.get("file")
+        if file:
+            # The service checks again; here the refusal shows on its row, naming the file (the browser forgets
+            # the chosen files when the page comes back).
+            try:
+                check_evidence(file)
+            except ValidationError as error:
+                raise ValidationError([f"{original_name(file.name)}：{m}" for m in error.messages]) from error
+        return file
+
+
+class EvidenceUploadInline(admin.TabularInline):
+    """Rows to upload new files; each goes through evidence_add when the activity is saved."""
+
+    model = Evidence
+    form = EvidenceUploadForm
+    fields = ["file"]
+    extra = 3
+    can_delete = False
+    verbose_name = _("new evidence file")
+    verbose_name_plural = _("add evidence files (photos, PDF, Word, Excel, PowerPoint)")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).none()
+
+    def has_add_permission(self, request, obj=None):
+        allowed = super().has_add_permission(request, obj) and scope_of(request.user).writes
+        return allowed and (obj is None or evidence_may_add(obj, request.user))
+
+    def has_view_permission(self, request, obj=None):
+        return self.has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def save_evidence_formset(request, formset, reason: str) -> None:
+    """Send the removals and the new files of an evidence formset through their services."""
+    formset.save(commit=False)
+    for evidence in formset.deleted_objects:
+        evidence_remove(evidence=evidence, actor=request.user, reason=reason)
+    for row_form in formset.forms:
+        if row_form in formset.deleted_forms or row_form.instance.pk or not row_form.has_changed():
+            continue
+        file = row_form.cleaned_data.get("file")
+        if file:
+            evidence_add(activity=row_form.instance.activity, file=file, actor=request.user, reason=reason)
+
+
+class EvidenceFlagFilter(admin.SimpleListFilter):
+    """Activities whose evidence an inspector should look at."""
+
+    title = _("evidence flags")
+    parameter_name = "evidence"
+
+    def lookups(self, request, model_admin):
+        return [("reused", _("with reused files")), ("photo_date", _("with doubtful photo dates"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "reused":
+            return activities_with_evidence_flags(queryset).filter(reused=True)
+        if self.value() == "photo_date":
+            return activities_with_evidence_flags(queryset).filter(doubtful_photos=True)
+        return queryset
+
+
+class EvidenceReusedFilter(admin.SimpleListFilter):
+    title = _("reused file")
+    parameter_name = "reused"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(reused=self.value() == "yes")
+        return queryset
+
+
+class EvidenceAddForm(forms.ModelForm):
+    reason = forms.CharField(
+        label=_("reason for the change"),
+        required=False,
+        max_length=200,
+        help_text=_("Kept in the history. Required for a confirmed activity or after entries have closed."),
+    )
+
+    class Meta:
+        model = Evidence
+        fields = ["activity", "file"]
+        help_texts = {"file": EVIDENCE_HELP}
+
+    clean_file = EvidenceUploadForm.clean_file
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(EvidenceDisplayMixin, ServiceErrorsMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """Every evidence file the user may see, with its flags; a file is added here (to an activity the user may add
+    files to, the partner's pending ones included) or on the activity's page, and never changed."""
+
+    form = EvidenceAddForm
+    list_display = ["file_link", "activity", "pairing", "flags", "created_at"]
+    list_filter = [EvidenceReusedFilter, "photo_date", "kind", "activity__semester"]
+    list_select_related = ["activity__pairing__helper", "activity__pairing__recipient"]
+    search_fields = ["original_name", "activity__pairing__helper__name", "activity__pairing__recipient__name"]
+    VIEW_FIELDS = ["activity", "file_link", "kind", "size_display", "sha256", "taken_at", "photo_date", "flags",
+                   "uploader", "created_at"]  # fmt: skip
+    readonly_fields = VIEW_FIELDS
+
+    @admin.display(description=_("pairing"), ordering="activity__pairing")
+    def pairing(self, obj: Evidence) -> str:
+        return str(obj.activity.pairing)
+
+    def get_queryset(self, request):
+        return evidence_with_flags(super().get_queryset(request))
+
+    def get_fields(self, request, obj=None):
+        return ["activity", "file", "reason"] if obj is None else self.VIEW_FIELDS
+
+    def get_readonly_fields(self, request, obj=None):
+        return [] if obj is None else self.VIEW_FIELDS
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "activity":
+            kwargs["queryset"] = activities_for_evidence(request.user).select_related(
+                "pairing__helper", "pairing__recipient"
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        saved = evidence_add(
+            activity=form.cleaned_data["activity"],
+            file=form.cleaned_data["file"],
+            actor=request.user,
+            reason=form.cleaned_data.get("reason", ""),
+        )
+        adopt(obj, saved)
+        obj.file = saved.file
+
+    def save_related(self, request, form, formsets, change):
+        pass
+
+
+ActivityAdmin.inlines = [*ActivityAdmin.inlines, EvidenceInline, EvidenceUploadInline]
+# Beside "awaiting my confirmation", where inspectors see it without scrolling.
+ActivityAdmin.list_filter = [*ActivityAdmin.list_filter[:1], EvidenceFlagFilter, *ActivityAdmin.list_filter[1:]]
 
 
 # --- Norms: the city's, read by every signed-in role -----------------------------------------------------------

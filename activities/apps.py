@@ -10,7 +10,7 @@ class ActivitiesConfig(AppConfig):
         from liuzhou_pairing.site import register_admin_order
 
         # After the pairings, before the schools: the work schools record every week.
-        register_admin_order("activities", 15, ["activity", "staff"])
+        register_admin_order("activities", 15, ["activity", "evidence", "staff", "norm"])
 
         from liuzhou_pairing.steps import register_demo_step
 
@@ -28,3 +28,13 @@ class ActivitiesConfig(AppConfig):
 
         register_load_step(40, liuzhou_norms_load)
         register_home_items(20, compliance_home_items)
+        _register_evidence()
+
+
+def _register_evidence() -> None:
+    """Evidence files are served only to users who see their activity (liuzhou_pairing.views.protected_media)."""
+    from liuzhou_pairing.uploads import register_protected_upload
+
+    from .models import Evidence
+
+    register_protected_upload(Evidence, "file")

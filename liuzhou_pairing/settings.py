@@ -180,6 +180,8 @@ SESSION_SAVE_EVERY_REQUEST = True
 # Uploaded files (agreement scans, stamped plans) are bounded.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+# The largest evidence file of an activity (photo, PDF, Office document) accepted, in bytes.
+EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=10 * 1024 * 1024)
 
 # django-import-export: one transaction per import; cells that look like formulas are escaped on export.
 IMPORT_EXPORT_USE_TRANSACTIONS = True

@@ -22,6 +22,8 @@ VISIBLE_ATTRIBUTES = {"title", "placeholder", "alt", "aria-label"}
 # Words a Chinese page may show as they are: the test users' names, file types and units users know.
 USERNAMES = {"city", "county", "school", "inspector", "region", "district"}
 ALLOWED = USERNAMES | {"xlsx", "csv", "CSV", "PDF", "PNG", "JPEG", "MB", "UTF", "GBK"}
+# Office file types by the names users know them by (evidence files).
+ALLOWED |= {"Office", "Word", "Excel", "PowerPoint"}
 LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
 # A requirement ID of the plan ("R16", "（R7）"): users see plain words, not the specification's numbering.
 REQUIREMENT_ID = re.compile(r"(?<![A-Za-z0-9])R\d{1,2}(?!\d)")

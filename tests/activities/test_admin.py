@@ -122,6 +122,9 @@ def form_data(acts, **extra):
         "difficulty_help-0-child_kind": "left_behind",
         "difficulty_help-0-children": "15",
         "difficulty_help-0-help_kind": "home_visit",
+        # No evidence files uploaded (the upload rows of activities.admin.EvidenceUploadInline).
+        "evidence-TOTAL_FORMS": "0",
+        "evidence-INITIAL_FORMS": "0",
     }
     data.update(extra)
     return data
