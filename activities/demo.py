@@ -2,27 +2,34 @@
 
 Most pairings meet the five norms each semester; some fall short in one, some are silent, and some have work still
 awaiting the partner's confirmation or rejected with a reason; other kinds (donations with their items, students in
-difficulty counted by kind) appear here and there. Everything made here is marked `is_demo`, written through the
+difficulty counted by kind) appear here and there, and some of the latest semester's activities have evidence: photos
+taken near the activity's date, far from it and undated, PDFs, and a photo attached to two activities, so that the
+flags show. Everything made here is marked `is_demo`, written through the
 activities' batch services, and the same seed gives the same records. If the latest semester's entries have closed
 (the cycle lies in the past), they are kept open a while longer, so that a school can log and confirm work.
 """
 
 import datetime
+import io
 import random
 from collections.abc import Iterator
 
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
+from PIL import Image
 
 from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import Measure, PairingStatus
+from pairings.demo import DEMO_PDF
 from pairings.liuzhou import liuzhou_cycle
 from pairings.models import Cycle, Pairing, Semester
 from pairings.services import semester_update
 from schools.models import School
 
 from .choices import FOCUS_BY_STAGE, ChildKind, Confirmation, EnteredBy, Form, HelpKind, Kind, Post
+from .evidence import evidence_add
 from .models import Activity, DifficultyHelp, Evidence, Staff
 from .services import ActivityBatch, staff_save_many
 
@@ -259,7 +266,11 @@ class DemoActivities:
             for semester in semesters:
                 if pairing.starts_on <= semester.ends_on:
                     self.record(pairing, semester, days[semester.pk], profile, semester == semesters[-1])
-        count += len(self.batch.save())
+        saved = self.batch.save()
+        count += len(saved)
+        latest = [a for a in saved if a.semester_id == semesters[-1].pk and a.status != Confirmation.REJECTED]
+        picked = self.rng.sample(latest, min(EVIDENCE_ACTIVITIES, len(latest)))
+        count += demo_evidence(sorted(picked, key=lambda a: (a.date, a.pk)), self.rng)
         return count, note
 
 
@@ -273,3 +284,49 @@ def demo_activities_generate(*, seed: int, scale: str = "liuzhou") -> tuple[int,
     except Cycle.DoesNotExist:
         return 0, ""
     return DemoActivities(seed, scale, timezone.localdate()).run(cycle)
+
+
+# --- Evidence: a few photos and documents, so that the reuse and photo-date flags show ----------------------
+
+EVIDENCE_ACTIVITIES = 40  # activities of the latest semester that get files
+
+
+def _photo(rng: random.Random, taken: datetime.datetime | None) -> bytes:
+    """Return a small JPEG of one colour, with `taken` as its EXIF capture time (none if None)."""
+    image = Image.new("RGB", (64, 48), tuple(rng.randrange(256) for _n in range(3)))
+    exif = Image.Exif()
+    if taken is not None:
+        exif.get_ifd(0x8769)[0x9003] = taken.strftime("%Y:%m:%d %H:%M:%S")
+    buffer = io.BytesIO()
+    image.save(buffer, "JPEG", exif=exif, quality=70)
+    return buffer.getvalue()
+
+
+def demo_evidence(activities: list[Activity], rng: random.Random) -> int:
+    """Attach evidence through the evidence service: photos taken near the activity's date, far from it (more than
+    a week) and without a capture date, a PDF, and one photo attached to two activities (reused)."""
+    count = 0
+    shared = None
+    for i, activity in enumerate(activities):
+        near = datetime.datetime.combine(activity.date, datetime.time(9, 30)) + datetime.timedelta(
+            days=rng.randint(-2, 2)
+        )
+        files = []
+        match i % 5:
+            case 0 | 1:
+                files.append(("活动照片.jpg", _photo(rng, near)))
+            case 2:
+                files.append(("活动照片.jpg", _photo(rng, near + datetime.timedelta(days=rng.randint(20, 60)))))
+            case 3:
+                files.append(("微信图片.jpg", _photo(rng, None)))
+            case 4:
+                files.append(("活动记录.pdf", DEMO_PDF))
+        if i % 8 == 0:  # the same photo on this activity and the next one
+            shared = ("现场照片.jpg", _photo(rng, near))
+            files.append(shared)
+        elif i % 8 == 1 and shared is not None:
+            files.append(shared)
+        for name, content in files:
+            evidence_add(activity=activity, file=ContentFile(content, name=name), actor=SYSTEM, reason=REASON)
+            count += 1
+    return count

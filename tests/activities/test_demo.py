@@ -4,6 +4,7 @@ activity_save's rules."""
 
 import datetime
 import io
+import os
 from collections import Counter, defaultdict
 
 import pytest
@@ -13,9 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from activities import demo
-from activities.choices import Confirmation, EnteredBy, Focus, Form, Kind, Post
+from activities.choices import Confirmation, EnteredBy, EvidenceKind, Focus, Form, Kind, PhotoDate, Post
 from activities.demo import NORMS
-from activities.models import Activity, DifficultyHelp, Staff
+from activities.models import Activity, DifficultyHelp, Evidence, Staff
 from activities.services import ActivityBatch, activity_save, staff_save, staff_save_many
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.actors import SYSTEM
@@ -35,7 +36,10 @@ def fingerprint() -> list[tuple]:
         "pk", "pairing__helper__name", "pairing__recipient__name", "pairing__stage", "date", "kind", "status",
         "entered_by", "focus", "rejection_reason",
     )  # fmt: skip
-    return sorted((*row[1:], tuple(sorted(people[row[0]]))) for row in rows)
+    files = defaultdict(list)
+    for activity_id, name, photo_date in Evidence.objects.values_list("activity_id", "original_name", "photo_date"):
+        files[activity_id].append((name, photo_date))
+    return sorted((*row[1:], tuple(sorted(people[row[0]])), tuple(sorted(files[row[0]]))) for row in rows)
 
 
 def norms_met(semester: Semester) -> tuple[int, int, int]:
@@ -113,11 +117,24 @@ def test_generate_demo_records_every_state_reproducibly_keeps_entries_open_and_r
     )
     assert logged.status == Confirmation.PENDING and not logged.is_demo
 
+    # Evidence through the evidence service, so that every flag shows: near, far and undated photos, PDFs, reuse.
+    evidence = Evidence.objects.filter(activity__is_demo=True)
+    assert {PhotoDate.NEAR, PhotoDate.FAR, PhotoDate.UNDATED, PhotoDate.NOT_A_PHOTO} == set(
+        evidence.values_list("photo_date", flat=True)
+    )
+    assert {EvidenceKind.PHOTO, EvidenceKind.PDF} == set(evidence.values_list("kind", flat=True))
+    reused = Counter(evidence.values_list("sha256", flat=True))
+    assert any(n >= 2 for n in reused.values())
+    files = [e.file.path for e in evidence]
+    assert all(os.path.exists(path) for path in files)
+
     first = fingerprint()
     call_command("generate_demo", seed=5, stdout=io.StringIO())
     # Same seed, same records; the earlier run's records (the school's on a demo pairing too) are gone, with history.
     assert fingerprint() == first
     assert not Activity.objects.filter(pk=logged.pk).exists()
+    assert not any(os.path.exists(path) for path in files)  # the earlier run's evidence files are gone
+    assert Evidence.objects.count() == len(files)
     assert not Activity.history.filter(id=logged.pk).exists()
     assert Activity.history.filter(is_demo=True).count() == Activity.objects.filter(is_demo=True).count()
     assert Staff.history.filter(is_demo=True).count() == Staff.objects.filter(is_demo=True).count()
