@@ -320,7 +320,7 @@ def demo_evidence(activities: list[Activity], rng: random.Random) -> int:
             case 3:
                 files.append(("微信图片.jpg", _photo(rng, None)))
             case 4:
-                files.append(("活动记录.pdf", DEMO_PDF))
+                files.append(("活动记录.pdf", DEMO_PDF.replace(b"% demo", f"% demo {i}".encode())))  # each its own
         if i % 8 == 0:  # the same photo on this activity and the next one
             shared = ("现场照片.jpg", _photo(rng, near))
             files.append(shared)

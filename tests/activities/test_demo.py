@@ -124,7 +124,7 @@ def test_generate_demo_records_every_state_reproducibly_keeps_entries_open_and_r
     )
     assert {EvidenceKind.PHOTO, EvidenceKind.PDF} == set(evidence.values_list("kind", flat=True))
     reused = Counter(evidence.values_list("sha256", flat=True))
-    assert any(n >= 2 for n in reused.values())
+    assert 0 < sum(n >= 2 for n in reused.values()) <= 6  # a few files reused, not every PDF
     files = [e.file.path for e in evidence]
     assert all(os.path.exists(path) for path in files)
 
