@@ -59,7 +59,20 @@ class StaffQuerySet(models.QuerySet):
         return self.none()
 
     def in_area_of(self, user) -> "StaffQuerySet":
-        """Return the staff `user` keeps: the city all; a county bureau its schools'; a school its own."""
+        """Return the staff `user` may record: the city all; a county bureau its schools' and those of the schools
+        its schools are paired with; a school its own and its partner schools' (a secondment names the
+        recipient's key staff, who may not be registered yet)."""
+        scope = scope_of(user)
+        if scope.city:
+            return self
+        if scope.writes and scope.county_id:
+            return self.filter(Q(school__county_id=scope.county_id) | Q(school_id__in=_schools_in_sight(user)))
+        if scope.writes and scope.school_id:
+            return self.filter(Q(school_id=scope.school_id) | Q(school_id__in=_schools_in_sight(user)))
+        return self.none()
+
+    def editable_by(self, user) -> "StaffQuerySet":
+        """Return the staff `user` may change: the city all; a county bureau its schools'; a school its own."""
         scope = scope_of(user)
         if scope.city:
             return self
@@ -68,9 +81,6 @@ class StaffQuerySet(models.QuerySet):
         if scope.writes and scope.school_id:
             return self.filter(school_id=scope.school_id)
         return self.none()
-
-    def editable_by(self, user) -> "StaffQuerySet":
-        return self.in_area_of(user)
 
 
 class Staff(Versioned):

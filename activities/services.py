@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -65,14 +66,44 @@ def staff_save(*, staff: Staff, actor: Any, reason: str = "", expected_version: 
     if staff.pk:
         require_may_change(staff, actor)
         stored = stored_for_update(staff, expected_version)
-    if scope.school_id:
-        require(staff.school_id == scope.school_id, _("A school records only its own staff."))
-    elif scope.county_id:
-        require(
-            staff.school_id is not None and staff.school.county_id == scope.county_id,
-            _("A county bureau records only the staff of its own schools."),
-        )
+    _require_may_record_staff(actor, [staff], new=stored is None)
     return save_checked(staff, actor=actor, stored=stored, reason=reason)
+
+
+def _require_may_record_staff(actor: Any, staff: list[Staff], *, new: bool) -> None:
+    """A school keeps its own staff, a county bureau its schools', the city all. A new staff member may also be of
+    a school paired with one of the actor's (named on a secondment or an on-site guidance before that school
+    registered them); changing one stays with its own school or county. A fixed number of queries."""
+    scope = scope_of(actor)
+    require(scope.writes, _("You may not record staff."))
+    if scope.city:
+        return
+    ids = {m.school_id for m in staff}
+    if scope.school_id:
+        own = {scope.school_id}
+        message = (
+            _("A school records only its own staff and, when new, those of its partner schools.")
+            if new
+            else _("A school changes only its own staff.")
+        )
+    else:
+        own = set(School.objects.filter(pk__in=ids, county_id=scope.county_id).values_list("pk", flat=True))
+        message = (
+            _("A county bureau records only the staff of its own schools and, when new, of their partners.")
+            if new
+            else _("A county bureau changes only the staff of its own schools.")
+        )
+    strangers = ids - own
+    if not strangers:
+        return
+    require(new, message)
+    pairings = Pairing.objects.for_user(actor)
+    partners = set(
+        School.objects.filter(pk__in=strangers)
+        .filter(Q(pk__in=pairings.values("helper_id")) | Q(pk__in=pairings.values("recipient_id")))
+        .values_list("pk", flat=True)
+    )
+    require(strangers <= partners, message)
 
 
 # --- Activities --------------------------------------------------------------------------------------------
@@ -350,17 +381,11 @@ def staff_save_many(*, staff: list[Staff], actor: Any, reason: str = "") -> list
     (within the batch and against the stored staff, read once), written in bulk with their history."""
     scope = scope_of(actor)
     require(scope.writes, _("You may not record staff."))
+    if any(member.pk for member in staff):
+        raise ValueError("staff_save_many records new staff only; change one through staff_save.")
+    _require_may_record_staff(actor, staff, new=True)
     seen: set[tuple[int, str]] = set()
     for member in staff:
-        if member.pk:
-            raise ValueError("staff_save_many records new staff only; change one through staff_save.")
-        if scope.school_id:
-            require(member.school_id == scope.school_id, _("A school records only its own staff."))
-        elif scope.county_id:
-            require(
-                member.school_id is not None and member.school.county_id == scope.county_id,
-                _("A county bureau records only the staff of its own schools."),
-            )
         full_clean(member, unique=False)
         key = (member.school_id, member.name)
         if key in seen:

@@ -199,8 +199,10 @@ def test_activity_batch_applies_activity_save_rules(acts):
 
 def test_staff_save_many_keeps_staff_save_rules(acts):
     helper_user = acts.users["helper"]
-    with pytest.raises(NotAllowed):  # a school records only its own staff
-        staff_save_many(staff=[Staff(school=acts.recipient, name="新老师", post=Post.TEACHER)], actor=helper_user)
+    with pytest.raises(NotAllowed):  # a school records its own staff and its partners', not others'
+        staff_save_many(
+            staff=[Staff(school=acts.land.other_pairing.helper, name="新老师", post=Post.TEACHER)], actor=helper_user
+        )
     with pytest.raises(ValidationError):  # a name already taken at the school
         staff_save_many(staff=[Staff(school=acts.helper, name="王老师", post=Post.TEACHER)], actor=helper_user)
     with pytest.raises(ValidationError):  # the same name twice in the batch

@@ -129,14 +129,11 @@ def test_the_form_creates_named_staff_in_the_right_schools(client, acts):
 
 def test_the_form_creates_nothing_when_the_activity_is_refused(client, acts):
     page = login(client, acts, "helper")
-    # A school adds only its own staff: the name for the partner school is refused on its field, and the helping
-    # school's new name is not kept either.
-    response = page.post(
-        reverse("admin:activities_activity_add"), form_data(page, acts, helper_names="刘新", recipient_names="陈静")
-    )
+    # The activity is refused (a focus of another stage): the names typed for both schools are not kept.
+    data = form_data(page, acts, helper_names="刘新", recipient_names="陈静", focus="care_quality")
+    response = page.post(reverse("admin:activities_activity_add"), data)
     assert response.status_code == 200
-    errors = response.context["adminform"].form.errors
-    assert "recipient_names" in errors and "本校" in " ".join(errors["recipient_names"])
+    assert "focus" in response.context["adminform"].form.errors
     assert not Staff.objects.filter(name__in=["刘新", "陈静"]).exists() and not Activity.objects.exists()
     response = page.post(reverse("admin:activities_activity_add"), form_data(page, acts, helper_names="刘新（校工）"))
     assert "校工" in " ".join(response.context["adminform"].form.errors["helper_names"])
@@ -181,7 +178,7 @@ def test_bad_rows_are_refused_by_line_in_chinese_and_nothing_is_written(client, 
         row(acts, 受援学校="不存在的学校"),  # 3
         row(acts, 活动日期="2016-08-01"),  # 4: before the pairing (and its cycle) began
         row(acts, 活动类别="参观"),  # 5
-        row(acts, 受援学校参与人员="陈静"),  # 6: a school adds only its own staff
+        row(acts, 受援学校参与人员="陈静（校长）"),  # 6: a post the import does not know
         row(acts),  # 7: the same as line 2
         row(acts, 帮扶学校=other.helper.name, 受援学校=other.recipient.name),  # 8: not the school's pairing
         row(acts, 工作重点="保教质量", 活动日期="2016-10-12"),  # 9: not the pairing's stage
@@ -192,7 +189,7 @@ def test_bad_rows_are_refused_by_line_in_chinese_and_nothing_is_written(client, 
     assert "受援学校" in lines[3] and "不存在的学校" in lines[3]
     assert "活动日期" in lines[4]
     assert "活动类别" in lines[5] and "参观" in lines[5]
-    assert "受援学校参与人员" in lines[6] and "陈静" in lines[6]
+    assert "受援学校参与人员" in lines[6] and "校长" in lines[6]
     assert "第 2 行" in lines[7]
     assert other.helper.name in lines[8]
     assert "工作重点" in lines[9]

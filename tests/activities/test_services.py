@@ -321,11 +321,22 @@ def test_a_school_keeps_its_own_staff_and_names_are_unique_in_it(acts):
     assert staff_save(staff=Staff(school=acts.helper, name="陈老师", post=Post.TEACHER), actor=helper).pk
     with pytest.raises(ValidationError):
         staff_save(staff=Staff(school=acts.helper, name="陈老师", post=Post.TEACHER), actor=helper)
-    with pytest.raises(NotAllowed):
-        staff_save(staff=Staff(school=acts.recipient, name="刘老师", post=Post.TEACHER), actor=helper)
     with pytest.raises(ValidationError):
         staff_save(staff=Staff(school=acts.helper, name="周老师", post=Post.TEACHER, phone="12345"), actor=helper)
     assert staff_save(staff=Staff(school=acts.recipient, name="陈老师", post=Post.TEACHER), actor=SYSTEM).pk
+
+
+def test_r20_a_school_registers_new_staff_of_its_partner_school_and_changes_only_its_own(acts):
+    """A secondment names the recipient's key staff: the helper may register them when they are not there yet."""
+    helper = acts.users["helper"]
+    partner_key = staff_save(staff=Staff(school=acts.recipient, name="刘骨干", post=Post.KEY_STAFF), actor=helper)
+    assert partner_key.pk and partner_key.school == acts.recipient
+    partner_key.phone = "13800000000"
+    with pytest.raises(NotAllowed):  # changing the partner's staff stays with the partner
+        staff_save(staff=partner_key, actor=helper)
+    with pytest.raises(NotAllowed):  # a school it is not paired with
+        staff_save(staff=Staff(school=acts.land.other_pairing.helper, name="周老师", post=Post.TEACHER), actor=helper)
+    assert not Staff.objects.filter(name="周老师").exists()
 
 
 def test_a_county_bureau_keeps_its_schools_staff_only(acts, land):
