@@ -252,7 +252,9 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             self._decide(
                 request,
                 [activity],
-                lambda a: activity_confirm(activity=a, actor=request.user),
+                lambda a: activity_confirm(
+                    activity=a, actor=request.user, reason=request.POST.get("decision_reason", "")
+                ),
                 lambda n: _("The activity was confirmed."),
             )
         return HttpResponseRedirect(reverse("admin:activities_activity_change", args=[activity.pk]))
@@ -347,7 +349,7 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         self._decide(
             request,
             queryset,
-            lambda a: activity_confirm(activity=a, actor=request.user),
+            lambda a: activity_confirm(activity=a, actor=request.user, reason=request.POST.get("reason", "")),
             lambda n: ngettext("%(count)d activity confirmed.", "%(count)d activities confirmed.", n) % {"count": n},
         )
 

@@ -20,7 +20,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liuzhou_pairing.access import NotAllowed, require, save_checked, stored_for_update
+from liuzhou_pairing.access import NotAllowed, require, save_checked, save_checked_many, stored_for_update
 from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.history import record_actor
 from liuzhou_pairing.scope import scope_of
@@ -168,6 +168,19 @@ def evidence_remove(
         )
     record_actor(stored, actor, reason)
     stored.delete()
+
+
+def evidence_follow_date(*, activity: Activity, actor: Any, reason: str = "") -> int:
+    """Judge the activity's photos again against its date, after the date changed (so that moving an activity
+    away from its photos shows). Called by `activity_save`, inside its transaction; returns how many changed."""
+    changed = []
+    for evidence in Evidence.objects.filter(activity_id=activity.pk, kind=EvidenceKind.PHOTO, taken_at__isnull=False):
+        judged = photo_date(evidence.taken_at, activity.date)
+        if judged != evidence.photo_date:
+            evidence.photo_date = judged
+            changed.append(evidence)
+    save_checked_many(changed, actor=actor, stored={e.pk: e for e in changed}, reason=reason)
+    return len(changed)
 
 
 # --- Flags (selectors) ---------------------------------------------------------------------------------------

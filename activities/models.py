@@ -149,12 +149,16 @@ class ActivityQuerySet(models.QuerySet):
         )
         return area.filter(own_side, semester__entry_closes_on__gte=today).exclude(status=Confirmation.CONFIRMED)
 
-    def awaiting(self, user) -> "ActivityQuerySet":
-        """Return the pending activities `user` may confirm or reject: a school those the partner entered; a county
-        bureau those of pairings with a school of its own that a school entered."""
+    def awaiting(self, user, today=None) -> "ActivityQuerySet":
+        """Return the pending activities `user` may confirm or reject: a school those the partner entered, while
+        the semester's entries are open; a county bureau those of pairings with a school of its own that a school
+        entered (after the close too, with a reason)."""
         scope = scope_of(user)
         pending = self.filter(status=Confirmation.PENDING)
         if scope.writes and scope.school_id:
+            from django.utils import timezone
+
+            pending = pending.filter(semester__entry_closes_on__gte=today or timezone.localdate())
             return pending.filter(
                 Q(entered_by=EnteredBy.HELPER, pairing__recipient_id=scope.school_id)
                 | Q(entered_by=EnteredBy.RECIPIENT, pairing__helper_id=scope.school_id)

@@ -56,8 +56,9 @@ class ComplianceRow:
 
     @property
     def compliant(self) -> bool:
-        """Whether every norm that applies is met (达标)."""
-        return all(norm.met for norm in self.norms.values())
+        """Whether every norm that applies is met (达标). With no norm set for its cycle (the city has not set
+        them yet) a pairing is not judged compliant: nothing was measured."""
+        return bool(self.norms) and all(norm.met for norm in self.norms.values())
 
 
 def _applying_norms(norms: list[Norm], stage: str, tier: str) -> list[Norm]:

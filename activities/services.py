@@ -12,6 +12,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from liuzhou_pairing.access import (
     BATCH_SIZE,
@@ -273,6 +274,10 @@ def activity_save(
         activity.rejection_reason = ""
     save_checked(activity, actor=actor, stored=stored, reason=history_reason)
     activity.participants.set(participants)
+    if stored is not None and stored.date != activity.date:
+        from .evidence import evidence_follow_date  # evidence builds on these services
+
+        evidence_follow_date(activity=activity, actor=actor, reason=reason)
     # Its rows of children helped, given on the same form, are part of recording it (no reason asked for them).
     activity._recorded_by = actor if stored is None else None
     return activity
@@ -299,44 +304,72 @@ def _decide(activity: Activity, actor: Any, status: str, reason: str = "") -> No
     activity.rejection_reason = reason
 
 
-def may_decide(activity: Activity, actor: Any) -> bool:
-    """Return whether `actor` may confirm or reject the pending `activity`: the other school, or the county bureau
-    of either side."""
-    return Activity.objects.awaiting(actor).filter(pk=activity.pk).exists()
+def may_decide(activity: Activity, actor: Any, today: datetime.date | None = None) -> bool:
+    """Return whether `actor` may confirm or reject the pending `activity`: the other school while entries are
+    open, or the county bureau of either side."""
+    return Activity.objects.awaiting(actor, today=today).filter(pk=activity.pk).exists()
 
 
-def _require_decision(activity: Activity, actor: Any, expected_version: int | None) -> Activity:
+def _require_decision(
+    activity: Activity, actor: Any, expected_version: int | None, today: datetime.date | None, reason: str
+) -> Activity:
+    """Refuse a decision on `activity` unless it is pending and `actor` may take it: the partner school while the
+    semester's entries are open, the county bureau of either school (after the close, with a reason)."""
     stored = stored_for_update(activity, expected_version)
     require(
         stored.status == Confirmation.PENDING,
         _("This activity is no longer awaiting confirmation: it is %(status)s.")
         % {"status": stored.get_status_display()},
     )
+    _require_window(actor, stored.semester, _today(today), reason)
     require(
-        may_decide(stored, actor),
+        may_decide(stored, actor, today),
         _("Only the partner school, or the county bureau of either school, confirms or rejects this activity."),
     )
     return stored
 
 
 @transaction.atomic
-def activity_confirm(*, activity: Activity, actor: Any, expected_version: int | None = None) -> Activity:
-    """Confirm the partner's pending activity: from now on it counts."""
-    stored = _require_decision(activity, actor, expected_version)
+def activity_confirm(
+    *,
+    activity: Activity,
+    actor: Any,
+    reason: str = "",
+    expected_version: int | None = None,
+    today: datetime.date | None = None,
+) -> Activity:
+    """Confirm the partner's pending activity: from now on it counts. After the semester's entries have closed
+    only a county bureau confirms, with a reason."""
+    stored = _require_decision(activity, actor, expected_version, today, reason)
     _decide(stored, actor, Confirmation.CONFIRMED)
-    save_checked(stored, actor=actor, stored=stored, clean=False)
+    said = pgettext("confirmation", "confirmed")
+    save_checked(stored, actor=actor, stored=stored, reason=f"{said}：{reason.strip()}" if reason.strip() else said,
+                 clean=False)  # fmt: skip
     activity.refresh_from_db()
     return activity
 
 
 @transaction.atomic
-def activity_reject(*, activity: Activity, actor: Any, reason: str, expected_version: int | None = None) -> Activity:
+def activity_reject(
+    *,
+    activity: Activity,
+    actor: Any,
+    reason: str,
+    expected_version: int | None = None,
+    today: datetime.date | None = None,
+) -> Activity:
     """Reject the partner's pending activity with a reason; the side that entered it may correct it."""
     if not (reason or "").strip():
         raise ValidationError({"reason": _("Give the reason for rejecting the activity.")})
-    stored = _require_decision(activity, actor, expected_version)
+    stored = _require_decision(activity, actor, expected_version, today, reason)
     _decide(stored, actor, Confirmation.REJECTED, reason.strip()[:200])
-    save_checked(stored, actor=actor, stored=stored, reason=reason, clean=False)
+    save_checked(
+        stored,
+        actor=actor,
+        stored=stored,
+        reason=f"{pgettext('confirmation', 'rejected')}：{reason.strip()}",
+        clean=False,
+    )
     activity.refresh_from_db()
     return activity
 

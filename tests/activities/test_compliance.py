@@ -226,10 +226,10 @@ def test_a_norm_of_both_sides_counts_the_staff_of_both_schools(norms):
 def test_r23_pending_and_rejected_activities_do_not_count(norms):
     pending = norms.activity("helper", kind=Kind.JOINT_RESEARCH, date=datetime.date(2016, 10, 1))
     rejected = norms.activity("helper", kind=Kind.JOINT_RESEARCH, date=datetime.date(2016, 10, 2))
-    activity_reject(activity=rejected, actor=norms.users["recipient"], reason="没有开展")
+    activity_reject(activity=rejected, actor=norms.users["recipient"], reason="没有开展", today=TODAY)
     row = row_of(norms)
     assert row.norms[Kind.JOINT_RESEARCH].count == 0 and row.silent
-    activity_confirm(activity=pending, actor=norms.users["recipient"])
+    activity_confirm(activity=pending, actor=norms.users["recipient"], today=TODAY)
     row = row_of(norms)
     assert row.norms[Kind.JOINT_RESEARCH].count == 1 and not row.silent
 
@@ -306,7 +306,7 @@ def test_a_later_cycles_norm_does_not_change_the_earlier_cycles_figures(norms):
 # --- scope and filters ------------------------------------------------------------------------------------------
 
 
-def test_a_county_users_compliance_holds_only_its_county(norms):
+def test_a_county_users_compliance_holds_only_the_pairings_of_its_schools(norms):
     land = norms.land
     rows = compliance(user=norms.users["county"], semester=norms.semester)
     # Its own pairing, and the cross-county pairing whose recipient is its school; not the other county's.
@@ -318,6 +318,16 @@ def test_a_county_users_compliance_holds_only_its_county(norms):
         land.own_pairing, land.other_pairing, land.cross_pairing
     }  # fmt: skip
     assert {r.pairing for r in compliance(user=norms.users["school"], semester=norms.semester)} == {land.own_pairing}
+    # A helping district's bureau follows the pairings its schools help in another county, and nothing else.
+    assert {r.pairing for r in compliance(user=norms.users["district"], semester=norms.semester)} == {
+        land.cross_pairing
+    }
+
+
+def test_a_cycle_without_norms_judges_no_pairing_compliant(norms):
+    Norm.objects.filter(cycle=norms.land.cycle).delete()
+    rows = compliance(user=SYSTEM, semester=norms.semester)
+    assert rows and all(not r.norms and not r.compliant for r in rows)
 
 
 def test_the_filters_narrow_by_the_recipients_county_the_stage_and_the_tier(norms):

@@ -22,7 +22,7 @@ from activities.evidence import (
     original_name,
 )
 from activities.models import Evidence
-from activities.services import activity_confirm
+from activities.services import activity_confirm, activity_save
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.uploads import check_evidence, content_kind
 
@@ -239,6 +239,21 @@ def test_r_evidence_photo_date_against_the_activity_date(acts, taken, tag, expec
     assert (evidence.taken_at is None) == (taken is None)
 
 
+def test_r_evidence_moving_the_activity_away_from_its_photos_flags_them(acts):
+    activity = acts.activity()  # dated 2016-10-10
+    evidence = evidence_add(activity=activity, file=upload(jpeg("2016:10:09 10:00:00"), "现场.jpg"),
+                            actor=acts.users["helper"], today=TODAY)  # fmt: skip
+    assert evidence.photo_date == PhotoDate.NEAR
+    activity.date = datetime.date(2016, 9, 12)
+    activity_save(activity=activity, participants=[acts.helper_teacher], actor=acts.users["helper"], today=TODAY)
+    evidence.refresh_from_db()
+    assert evidence.photo_date == PhotoDate.FAR and evidence.version == 2
+    activity.date = datetime.date(2016, 10, 11)
+    activity_save(activity=activity, participants=[acts.helper_teacher], actor=acts.users["helper"], today=TODAY)
+    evidence.refresh_from_db()
+    assert evidence.photo_date == PhotoDate.NEAR
+
+
 def test_a_png_without_exif_is_an_undated_photo(acts):
     evidence = evidence_add(activity=acts.activity(), file=upload(png(), "截图.png"), actor=acts.users["helper"],
                             today=TODAY)  # fmt: skip
@@ -295,7 +310,7 @@ def test_the_flags_take_one_query(acts, django_assert_num_queries):
 
 def test_r_evidence_a_school_cannot_add_to_a_confirmed_activity(acts, settings):
     activity = acts.activity()
-    activity_confirm(activity=activity, actor=acts.users["recipient"])
+    activity_confirm(activity=activity, actor=acts.users["recipient"], today=TODAY)
     for school in ("helper", "recipient"):
         with pytest.raises(NotAllowed):
             evidence_add(activity=activity, file=upload(PDF, "a.pdf"), actor=acts.users[school], today=TODAY)
@@ -316,7 +331,7 @@ def test_the_partner_school_adds_evidence_to_a_pending_activity_only(acts):
     assert evidence.uploaded_by == acts.users["recipient"]
     from activities.services import activity_reject
 
-    activity_reject(activity=activity, actor=acts.users["recipient"], reason="日期不对")
+    activity_reject(activity=activity, actor=acts.users["recipient"], reason="日期不对", today=TODAY)
     with pytest.raises(NotAllowed):
         evidence_add(activity=activity, file=upload(PDF, "b.pdf"), actor=acts.users["recipient"], today=TODAY)
     # The side that entered it may still correct it, files too.
@@ -342,7 +357,7 @@ def test_removing_evidence(acts):
     with pytest.raises(NotAllowed, match="本校人员上传"):
         evidence_remove(evidence=partners, actor=acts.users["helper"], today=TODAY)
     evidence_remove(evidence=own, actor=acts.users["helper"], today=TODAY)
-    activity_confirm(activity=activity, actor=acts.users["recipient"])
+    activity_confirm(activity=activity, actor=acts.users["recipient"], today=TODAY)
     with pytest.raises(NotAllowed):
         evidence_remove(evidence=partners, actor=acts.users["recipient"], today=TODAY)
     with pytest.raises(ValidationError):

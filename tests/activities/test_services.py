@@ -116,7 +116,7 @@ def test_the_same_activity_entered_twice_is_refused(acts):
 
 def test_a_rejected_activity_does_not_block_entering_it_again(acts):
     first = acts.activity()
-    activity_reject(activity=first, actor=acts.users["recipient"], reason="日期有误")
+    activity_reject(activity=first, actor=acts.users["recipient"], reason="日期有误", today=TODAY)
     assert acts.activity().status == Confirmation.PENDING
 
 
@@ -139,12 +139,12 @@ def test_a_rejected_activity_does_not_block_entering_it_again(acts):
 def test_who_confirms_the_helpers_activity(acts, role, allowed):
     activity = acts.activity("helper")
     if allowed:
-        confirmed = activity_confirm(activity=activity, actor=acts.users[role])
+        confirmed = activity_confirm(activity=activity, actor=acts.users[role], today=TODAY)
         assert confirmed.status == Confirmation.CONFIRMED and confirmed.decided_by == acts.users[role]
         assert Activity.objects.counted().filter(pk=activity.pk).exists()
     else:
         with pytest.raises(NotAllowed):
-            activity_confirm(activity=activity, actor=acts.users[role])
+            activity_confirm(activity=activity, actor=acts.users[role], today=TODAY)
         activity.refresh_from_db()
         assert activity.status == Confirmation.PENDING
 
@@ -152,21 +152,23 @@ def test_who_confirms_the_helpers_activity(acts, role, allowed):
 def test_the_helper_confirms_the_recipients_activity(acts):
     activity = acts.activity("recipient", participants=[acts.recipient_key])
     with pytest.raises(NotAllowed):
-        activity_confirm(activity=activity, actor=acts.users["recipient"])
-    assert activity_confirm(activity=activity, actor=acts.users["helper"]).status == Confirmation.CONFIRMED
+        activity_confirm(activity=activity, actor=acts.users["recipient"], today=TODAY)
+    assert (
+        activity_confirm(activity=activity, actor=acts.users["helper"], today=TODAY).status == Confirmation.CONFIRMED
+    )
 
 
 def test_a_rejection_gives_its_reason_and_does_not_count(acts):
     activity = acts.activity()
     with pytest.raises(ValidationError):
-        activity_reject(activity=activity, actor=acts.users["recipient"], reason="  ")
-    rejected = activity_reject(activity=activity, actor=acts.users["recipient"], reason="未见该教师到校")
+        activity_reject(activity=activity, actor=acts.users["recipient"], reason="  ", today=TODAY)
+    rejected = activity_reject(activity=activity, actor=acts.users["recipient"], reason="未见该教师到校", today=TODAY)
     assert (rejected.status, rejected.rejection_reason) == (Confirmation.REJECTED, "未见该教师到校")
     assert not Activity.objects.counted().exists()
-    assert rejected.history.first().history_change_reason == "未见该教师到校"
+    assert rejected.history.first().history_change_reason == "已退回：未见该教师到校"
     # Decided once: neither confirmed nor rejected again.
     with pytest.raises(NotAllowed):
-        activity_confirm(activity=rejected, actor=acts.users["county"])
+        activity_confirm(activity=rejected, actor=acts.users["county"], today=TODAY)
 
 
 def test_pending_activities_do_not_count(acts):
@@ -174,8 +176,24 @@ def test_pending_activities_do_not_count(acts):
     assert Activity.objects.counted().count() == 0
 
 
+def test_after_the_entries_close_only_a_county_bureau_decides_with_a_reason(acts):
+    """A closed semester's figures are not changed by a late confirmation from the partner school."""
+    activity = acts.activity()
+    with pytest.raises(NotAllowed):
+        activity_confirm(activity=activity, actor=acts.users["recipient"], today=AFTER_CLOSE)
+    with pytest.raises(NotAllowed):
+        activity_reject(activity=activity, actor=acts.users["recipient"], reason="未开展", today=AFTER_CLOSE)
+    assert not Activity.objects.awaiting(acts.users["recipient"], today=AFTER_CLOSE).exists()
+    assert Activity.objects.awaiting(acts.users["county"], today=AFTER_CLOSE).exists()
+    with pytest.raises(ValidationError):
+        activity_confirm(activity=activity, actor=acts.users["county"], today=AFTER_CLOSE)
+    confirmed = activity_confirm(activity=activity, actor=acts.users["county"], reason="补确认", today=AFTER_CLOSE)
+    assert confirmed.status == Confirmation.CONFIRMED
+    assert confirmed.history.first().history_change_reason == "已确认：补确认"
+
+
 def test_a_rejected_activity_corrected_by_its_side_waits_again(acts):
-    activity = activity_reject(activity=acts.activity(), actor=acts.users["recipient"], reason="人数不对")
+    activity = activity_reject(activity=acts.activity(), actor=acts.users["recipient"], reason="人数不对", today=TODAY)
     activity.teachers_reached = 8
     corrected = activity_save(
         activity=activity, participants=[acts.helper_teacher], actor=acts.users["helper"], today=TODAY
@@ -191,7 +209,7 @@ def test_the_partner_may_not_change_what_the_other_side_entered(acts):
 
 
 def test_a_confirmed_activity_is_changed_only_by_a_bureau_with_a_reason(acts):
-    activity = activity_confirm(activity=acts.activity(), actor=acts.users["recipient"])
+    activity = activity_confirm(activity=acts.activity(), actor=acts.users["recipient"], today=TODAY)
     activity.students_reached = 45
     with pytest.raises(NotAllowed):
         activity_save(activity=activity, participants=[acts.helper_teacher], actor=acts.users["helper"], today=TODAY)
