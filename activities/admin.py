@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
+    AUTOCOMPLETE_FORWARD_JS,
     ImportExportModelAdmin,
     ScopedAdminMixin,
     ScopedInlineMixin,
@@ -25,6 +26,7 @@ from liuzhou_pairing.admin import (
     adopt,
     changed_forms,
     expected_version,
+    forward_to_autocomplete,
     warning_label,
 )
 from liuzhou_pairing.scope import scope_of
@@ -109,7 +111,6 @@ class ActivityAdminForm(ReasonForm):
     class Meta:
         model = Activity
         fields = list(ACTIVITY_FIELDS)
-        widgets = {"participants": forms.CheckboxSelectMultiple}
 
 
 @admin.register(Staff)
@@ -194,9 +195,9 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     list_filter = [AwaitingMeFilter, "status", "kind", "entered_by", "semester"]
     search_fields = ["pairing__helper__name", "pairing__recipient__name"]
     list_select_related = ["pairing__helper", "pairing__recipient", "semester"]
-    autocomplete_fields = ["pairing"]
+    autocomplete_fields = ["pairing", "participants"]
     date_hierarchy = None
-    DECISION_FIELDS = ["semester", "entered_by", "status", "decided_by", "decided_at", "rejection_reason"]
+    DECISION_FIELDS = ["semester", "entered_by", "status", "decider", "decided_at", "rejection_reason"]
     readonly_fields = ["decision"]
     fieldsets = [
         (None, {"fields": ["pairing", "date", "kind", "form", "measure", "focus"]}),
@@ -211,17 +212,29 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         (_("Confirmation"), {"fields": [*DECISION_FIELDS, "decision", "reason"]}),
     ]
 
+    class Media:
+        js = AUTOCOMPLETE_FORWARD_JS
+
+    @admin.display(description=_("confirmed or rejected by"))
+    def decider(self, obj: Activity) -> str:
+        # Plain text: a link would lead schools to an account page they may not open.
+        user = obj.decided_by
+        return (user.get_full_name() or user.get_username()) if user is not None else "—"
+
     @admin.display(description=_("confirm or reject"))
     def decision(self, obj: Activity) -> str:
         """The partner's (or county bureau's) buttons on a pending activity's page; they post to `decide_view`."""
         if not getattr(obj, "_may_decide", False):
             return "—"
         url = reverse("admin:activities_activity_decide", args=[obj.pk])
+        evidence = reverse("admin:activities_evidence_add") + f"?activity={obj.pk}"
         return format_html(
             '<input type="text" name="decision_reason" maxlength="200" placeholder="{}" aria-label="{}"> '
             '<button type="submit" name="_confirm" formaction="{}" class="button">{}</button> '
-            '<button type="submit" name="_reject" formaction="{}" class="button">{}</button>',
+            '<button type="submit" name="_reject" formaction="{}" class="button">{}</button>'
+            '<p class="help">{} <a href="{}">{}</a></p>',
             _("reason for rejecting"), _("reason for rejecting"), url, _("Confirm"), url, _("Reject"),
+            _("Photos or documents of your own to add before confirming?"), evidence, _("Add evidence files"),
         )  # fmt: skip
 
     def get_urls(self):
@@ -262,7 +275,9 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
         if obj is None:
-            return [(n, {**o, "fields": [f for f in o["fields"] if f != "decision"]}) for n, o in fieldsets]
+            # A new activity has no confirmation yet (what it becomes is said once it is saved): only the reason.
+            hidden = {"decision", *self.DECISION_FIELDS}
+            return [(n, {**o, "fields": [f for f in o["fields"] if f not in hidden]}) for n, o in fieldsets]
         if self.has_change_permission(request, obj):
             return fieldsets
         form_only = ("reason", *NAME_FIELDS)
@@ -286,7 +301,12 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             if obj is not None:
                 staff = Staff.objects.filter(school_id__in=[obj.pairing.helper_id, obj.pairing.recipient_id])
             kwargs["queryset"] = staff.select_related("school")
-        return super().formfield_for_manytomany(db_field, request, **kwargs)
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if formfield is not None and db_field.name == "participants":
+            # Searched by name, among the staff of the pairing chosen above (registered in ActivitiesConfig.ready):
+            # a list of every name in a county or the city would not fit any page.
+            forward_to_autocomplete(formfield, "pairing")
+        return formfield
 
     def get_actions(self, request):
         scope = scope_of(request.user)
@@ -501,7 +521,12 @@ class EvidenceUploadInline(admin.TabularInline):
 
     def has_add_permission(self, request, obj=None):
         allowed = super().has_add_permission(request, obj) and scope_of(request.user).writes
-        return allowed and (obj is None or evidence_may_add(obj, request.user))
+        if obj is None:
+            return allowed
+        # Only on a page the user saves: on the partner's read-only page (confirm / reject) a chosen file would be
+        # lost; the partner adds its files from the link beside the buttons (the evidence list's add page).
+        editable = Activity.objects.editable_by(request.user).filter(pk=obj.pk).exists()
+        return allowed and editable and evidence_may_add(obj, request.user)
 
     def has_view_permission(self, request, obj=None):
         return self.has_add_permission(request, obj)

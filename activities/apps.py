@@ -30,6 +30,18 @@ class ActivitiesConfig(AppConfig):
         register_home_items(20, compliance_home_items)
         _register_evidence()
 
+        # The participants of an activity are searched among the staff of the pairing chosen on the form.
+        from liuzhou_pairing.admin import register_autocomplete_choices
+
+        from .selectors import participant_choices
+
+        register_autocomplete_choices(
+            "activities",
+            "activity",
+            "participants",
+            lambda user, params: participant_choices(user=user, pairing=params.get("pairing")),
+        )
+
 
 def _register_evidence() -> None:
     """Evidence files are served only to users who see their activity (liuzhou_pairing.views.protected_media)."""

@@ -150,3 +150,15 @@ def compliance(
                 )
             row.norms[norm.kind] = NormCount(kind=norm.kind, counts=norm.counts, count=count, required=norm.required)
     return rows
+
+
+def participant_choices(*, user: Any, pairing: str | None) -> Any:
+    """Return the staff `user` may name on an activity, searched by name on the activity form: those of the two
+    schools of the chosen pairing (when the user sees it), else every active staff member the user sees."""
+    from .models import Staff
+
+    staff = Staff.objects.for_user(user).filter(is_active=True)
+    chosen = Pairing.objects.for_user(user).filter(pk=pairing).first() if str(pairing or "").isdigit() else None
+    if chosen is not None:
+        staff = staff.filter(school_id__in=[chosen.helper_id, chosen.recipient_id])
+    return staff

@@ -135,8 +135,14 @@ def test_a_school_enters_an_activity_with_children_helped_on_the_page(client, ac
     if True:  # (kept as a block)
         form = page.get(ADD).content.decode()
         assert "请勿填写儿童的姓名" in form
-        # The participants chooser offers the staff of the school's pairings, not another county's.
-        assert "王老师" in form and "赵老师" not in form
+        # The participants are searched by name (no list of every name on the page), among the staff of the
+        # pairing chosen on the form, and never another county's.
+        assert "王老师" not in form and 'data-forward="pairing"' in form
+        search = {"app_label": "activities", "model_name": "activity", "field_name": "participants", "term": ""}
+        found = page.get(reverse("admin:autocomplete"), {**search, "pairing": acts.pairing.pk}).json()["results"]
+        assert {r["text"].split("（")[0] for r in found} == {"王老师", "李骨干", "张主任"}
+        anywhere = page.get(reverse("admin:autocomplete"), search).json()["results"]
+        assert "赵老师" not in str(anywhere) and "王老师" in str(anywhere)
         response = page.post(ADD, form_data(acts))
     assert response.status_code == 302, response.content.decode()[:3000]
     activity = Activity.objects.get()
@@ -148,6 +154,7 @@ def test_a_school_enters_an_activity_with_children_helped_on_the_page(client, ac
 
 def test_an_activity_a_county_bureau_enters_is_confirmed_on_entry_and_the_page_says_so(client, acts):
     page = login(client, acts, "county")
+    assert "待确认" not in page.get(ADD).content.decode()  # no status before there is an activity
     response = page.post(ADD, form_data(acts), follow=True)
     assert Activity.objects.exists()
     assert Activity.objects.get().status == Confirmation.CONFIRMED
@@ -198,6 +205,9 @@ def test_the_partner_confirms_or_rejects_on_the_activitys_page(client, acts):
     page.post(decide, {"_confirm": ""})
     first.refresh_from_db()
     assert first.status == Confirmation.CONFIRMED
+    # Who confirmed is shown as text, not as a link to an account page the school may not open.
+    confirmed_page = page.get(reverse("admin:activities_activity_change", args=[first.pk])).content.decode()
+    assert acts.users["recipient"].username in confirmed_page and "/admin/auth/user/" not in confirmed_page
     decide = reverse("admin:activities_activity_decide", args=[second.pk])
     response = page.post(decide, {"_reject": "", "decision_reason": ""}, follow=True)
     assert "请填写退回原因" in response.content.decode()

@@ -78,6 +78,15 @@ def test_the_partner_adds_a_file_from_the_evidence_list_but_not_to_a_confirmed_a
     assert Evidence.objects.get().uploaded_by == acts.users["recipient"]
 
 
+def test_the_partners_read_only_page_offers_no_upload_rows_but_a_link_to_add_files(client, acts):
+    """A file chosen on a page that only confirms or rejects would be lost: the partner adds files from the link."""
+    activity = acts.activity("helper")
+    page = login(client, acts, "recipient").get(reverse("admin:activities_activity_change", args=[activity.pk]))
+    html = page.content.decode()
+    assert 'type="file"' not in html and 'name="_confirm"' in html
+    assert reverse("admin:activities_evidence_add") + f"?activity={activity.pk}" in html
+
+
 @pytest.mark.parametrize("role", ["inspector", "county", "city"])
 def test_r_evidence_the_list_shows_the_flags_and_filters_by_them(client, acts, role):
     first, second = acts.activity(), acts.activity(date=datetime.date(2016, 10, 12))
