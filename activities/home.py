@@ -29,11 +29,13 @@ def compliance_home_items(*, user: Any, today: datetime.date) -> list[HomeItem]:
         items = [_awaiting_item(user)]
         if semester is not None:
             rows = compliance(user=user, semester=semester)
+            rows.sort(key=lambda row: row.compliant)  # the pairings short of a norm first
             items += [_pairing_item(row, scope.school_id, semester, today) for row in rows]
         return items
-    if semester is None:
-        return []
-    return [_share_item(user, semester, per_county=scope.city)]
+    items = [] if scope.city else [_county_awaiting_item(user)]
+    if semester is not None:
+        items.append(_share_item(user, semester, per_county=scope.city))
+    return items
 
 
 def _activities_url(**params: Any) -> str:
@@ -54,6 +56,9 @@ def _pairing_item(row: ComplianceRow, school_id: int, semester: Semester, today:
         }
     if row.compliant:
         level, status = "ok", _("all met")
+    elif row.silent:
+        level = "danger" if today > semester.entry_closes_on else "warning"
+        status = _("no confirmed activity this semester")
     else:
         missing = sum(not norm.met for norm in row.norms.values())
         level = "danger" if today > semester.entry_closes_on else "warning"
@@ -76,6 +81,18 @@ def _awaiting_item(user: Any) -> HomeItem:
         count=count,
         level="warning" if count else "ok",
         note=_("Confirm them, or reject them with a reason: only confirmed activities count."),
+    )
+
+
+def _county_awaiting_item(user: Any) -> HomeItem:
+    """A county bureau may confirm or reject in a school's place: the schools' activities still awaiting that."""
+    count = Activity.objects.awaiting(user).count()
+    return HomeItem(
+        label=_("Schools' activities awaiting confirmation"),
+        url=_activities_url(awaiting="me"),
+        count=count,
+        level="warning" if count else "ok",
+        note=_("The partner school confirms them; the bureau may confirm or reject in its place."),
     )
 
 

@@ -474,6 +474,7 @@ def test_the_helpers_home_names_the_recipient(norms, client, today):
     client.force_login(norms.users["helper"])
     html = client.get(reverse("admin:index")).content.decode()
     assert "本学期规定次数 · 帮扶甲村小学" in html
+    assert "本学期没有已确认的活动" in html  # a silent pairing says so, not "5 of 5 not met"
 
 
 def test_county_and_city_homes_show_the_share_of_compliant_pairings(norms, client, today):
@@ -486,9 +487,14 @@ def test_county_and_city_homes_show_the_share_of_compliant_pairings(norms, clien
     confirmed(norms, Kind.TEACHING_DELIVERY, [norms.helper_teacher])
     confirmed(norms, Kind.OBSERVATION_VISIT)
     confirmed(norms, Kind.JOINT_RESEARCH)
+    norms.activity("helper", kind=Kind.JOINT_RESEARCH, date=datetime.date(2016, 10, 18))  # awaiting the partner
     client.force_login(norms.users["county"])
     html = client.get(reverse("admin:index")).content.decode()
     assert "本学期达标的结对" in html and "1 / 2（50%）" in html
+    awaiting = re.search(
+        r'<span class="home-label">待学校确认的活动</span>\s*<span class="home-count">(\d+)</span>', html
+    )
+    assert awaiting and awaiting[1] == "1"
     client.force_login(norms.users["city"])
     html = client.get(reverse("admin:index")).content.decode()
     assert "1 / 3（33%）" in html and "甲县 <b>1/2</b>" in html and "乙县 <b>0/1</b>" in html
