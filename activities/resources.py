@@ -1,13 +1,15 @@
 """Import/export of activities. A row names its pairing by its two schools (the pairing of the two active on the
 row's date, among those the user sees), its participants by their names in each school's staff list (a name not
-there yet is created, and shown as new in the preview); every row goes through `activity_save`, and one bad row
-writes nothing, no activity and no staff."""
+there yet is created, and shown as new in the preview). Every row is checked as it is read, on `activity_save`'s
+terms, by the file's `ActivityBatch`; the new staff (through `staff_save_many`) and the activities are written
+together at the end, and one bad row writes nothing, no activity and no staff."""
 
 import datetime
 import decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
@@ -21,7 +23,7 @@ from schools.resources import TextWidget, _text
 
 from .choices import Confirmation, EnteredBy, Focus, Form, Kind
 from .models import Activity, Staff
-from .services import NamedStaff, activity_save, staff_from_names, staff_save
+from .services import ActivityBatch, NamedStaff, staff_from_names, staff_save_many
 
 SIDES = ("helper", "recipient")
 NAMES = {"helper": "helper_names", "recipient": "recipient_names"}
@@ -77,7 +79,12 @@ class AmountWidget(widgets.Widget):
 class ActivityResource(BaseModelResource):
     """Activities as a spreadsheet, one activity per row. Rows are always new activities: a row the same as a
     recorded activity (pairing, date, kind, participants and every other column) is skipped as unchanged; one that
-    differs from it in another column is refused as already recorded."""
+    differs from it in another column is refused as already recorded. A rejected activity does not count: the same
+    row again is a new activity.
+
+    What the rows are looked up in (the user's pairings of the file's schools, their staff, their recorded
+    activities) is read once per file; a row is checked without a query of its own, and the file is written at the
+    end by `ActivityRows`."""
 
     helper = fields.Field("helper", "帮扶学校", widget=SchoolWidget())
     recipient = fields.Field("recipient", "受援学校", widget=SchoolWidget())
@@ -156,6 +163,7 @@ class ActivityResource(BaseModelResource):
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
+        use_bulk = True  # rows are written together by ActivityRows, without a savepoint each
 
     def get_queryset(self):
         return Activity.objects.select_related("pairing__helper", "pairing__recipient", "semester")
@@ -174,6 +182,8 @@ class ActivityResource(BaseModelResource):
         self.new_staff: dict[tuple[int, str], Staff] = {}
         self.pairings: dict[tuple[int, int], list[Pairing]] = {}
         self.staff: dict[int, dict[str, Staff]] = {}
+        self.recorded: dict[tuple, list[tuple]] = {}
+        self.staff_refusals: dict[int, str | None] = {}
         if dataset is None:
             return
         columns = [self.fields[side].column_name for side in SIDES]
@@ -190,6 +200,28 @@ class ActivityResource(BaseModelResource):
             self.pairings.setdefault((pairing.helper_id, pairing.recipient_id), []).append(pairing)
         for staff in Staff.objects.filter(school_id__in=schools):
             self.staff.setdefault(staff.school_id, {})[staff.name] = staff
+        self.load_recorded(sorted(p.pk for pairings in self.pairings.values() for p in pairings))
+
+    def load_recorded(self, pairings: list[int]) -> None:
+        """Read the activities recorded for `pairings` (a rejected one does not count), each under its key
+        (`_key_of`) with the columns a row is compared on: two queries per 500 pairings."""
+        through = Activity.participants.through
+        for start in range(0, len(pairings), 500):
+            part = pairings[start : start + 500]
+            counted = Activity.objects.filter(pairing_id__in=part).exclude(status=Confirmation.REJECTED)
+            people: dict[int, set[int]] = {}
+            for activity_id, staff_id in through.objects.filter(activity__in=counted).values_list(
+                "activity_id", "staff_id"
+            ):
+                people.setdefault(activity_id, set()).add(staff_id)
+            for pk, pairing, date, kind, *compared in counted.values_list(
+                "pk", "pairing_id", "date", "kind", *COMPARED
+            ):
+                key = (pairing, date, kind, frozenset(people.get(pk, ())))
+                self.recorded.setdefault(key, []).append(tuple(compared))
+
+    def new_batch(self) -> "ActivityRows":
+        return ActivityRows(self)
 
     def pairing_of(self, helper, recipient, date: datetime.date | None) -> Pairing:
         """Return the user's pairing of `helper` and `recipient` active on `date`; raise ValidationError why not."""
@@ -222,16 +254,24 @@ class ActivityResource(BaseModelResource):
             attribute = NAMES[side]
             if school is None or attribute in errors:
                 continue
+            known = self.staff.setdefault(school.pk, {})
             try:
-                instance._named[side] = staff_from_names(
-                    instance.__dict__.get(attribute, ""),
-                    school,
-                    actor=self.user,
-                    preview=True,
-                    known=self.staff.setdefault(school.pk, {}),
+                named = staff_from_names(
+                    instance.__dict__.get(attribute, ""), school, actor=self.user, preview=True, known=known
                 )
             except ValidationError as error:
                 errors[attribute] = error.messages
+                continue
+            instance._named[side] = named
+            for staff in named.new:  # a later row naming them finds the same (unsaved) staff
+                known[staff.name] = staff
+            new = [s for s in named.staff if s.pk is None]
+            refusal = self.staff_refusal(school, new[0]) if new else None
+            if refusal is not None:
+                errors[attribute] = [
+                    _("%(names)s: not in the staff list of %(school)s, and you may not add them: %(reason)s")
+                    % {"names": "、".join(s.name for s in new), "school": school.name, "reason": refusal}
+                ]
         if not errors and instance.pairing_id:
             key = self._key(instance)
             if key in self.lines:
@@ -241,7 +281,27 @@ class ActivityResource(BaseModelResource):
                 ]
             else:
                 self.lines[key] = self._line
+                if self._recorded_differently(instance):
+                    errors["__all__"] = [
+                        _("This activity is already recorded: same pairing, date, kind and participants.")
+                    ]
         return errors
+
+    def staff_refusal(self, school, staff: Staff) -> str | None:
+        """Return why the user may not add staff to `school`, or None if they may. `staff_save_many` decides, once
+        per school and file: it records `staff` (a copy) inside a savepoint that is then rolled back."""
+        if school.pk not in self.staff_refusals:
+            refusal = None
+            try:
+                with transaction.atomic():
+                    staff_save_many(staff=[Staff(school=school, name=staff.name, post=staff.post)], actor=self.user)
+                    raise _Tried
+            except _Tried:
+                pass
+            except NotAllowed as error:
+                refusal = str(error)
+            self.staff_refusals[school.pk] = refusal
+        return self.staff_refusals[school.pk]
 
     def before_import_row(self, row, **kwargs: Any) -> None:
         self._line = kwargs.get("row_number", 0) + 1
@@ -253,51 +313,28 @@ class ActivityResource(BaseModelResource):
     def _participants(self, instance: Activity) -> list[Staff]:
         return [s for named in instance._named.values() for s in named.staff]
 
-    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
-        """Skip a row that is an activity already recorded, column for column (a file exported and imported
-        again)."""
-        if import_validation_errors or not instance.pairing_id:
-            return False
+    def _recorded(self, instance: Activity) -> list[tuple] | None:
+        """Return the compared columns of the counted activities recorded as the row's (same pairing, date, kind
+        and participants), or None when a participant is new (then nothing recorded can be the same)."""
         participants = self._participants(instance)
         if any(s.pk is None for s in participants):
-            return False
-        wanted = {s.pk for s in participants}
-        recorded = Activity.objects.filter(
-            pairing_id=instance.pairing_id, date=instance.date, kind=instance.kind
-        ).prefetch_related("participants")
-        for other in recorded:
-            if {p.pk for p in other.participants.all()} == wanted and all(
-                getattr(other, name) == getattr(instance, name) for name in COMPARED
-            ):
-                return True
-        return False
+            return None
+        key = (instance.pairing_id, instance.date, instance.kind, frozenset(s.pk for s in participants))
+        return self.recorded.get(key)
 
-    def do_instance_save(self, instance: Activity, is_create: bool) -> None:
-        """Add the row's new staff to their schools' lists, then record the activity, both for the user."""
-        created: list[Staff] = []
-        for side, named in instance._named.items():
-            new = [s for s in named.staff if s.pk is None]
-            for staff in new:
-                try:
-                    created.append(staff_save(staff=staff, actor=self.user))  # the same object, now saved
-                except NotAllowed as error:
-                    raise ValidationError(
-                        {
-                            NAMES[side]: _(
-                                "%(names)s: not in the staff list of %(school)s, and you may not add them: %(reason)s"
-                            )
-                            % {"names": "、".join(s.name for s in new), "school": staff.school.name, "reason": error}
-                        }
-                    ) from error
-        try:
-            activity_save(activity=instance, participants=self._participants(instance), actor=self.user)
-        except NotAllowed as error:
-            raise ValidationError(str(error)) from error
-        for staff in created:
-            self.staff[staff.school_id][staff.name] = staff
-            self.new_staff[(staff.school_id, staff.name)] = staff
-        for side in SIDES:  # the preview's columns (read from the instance): the new names marked
-            setattr(instance, NAMES[side], self._names(instance, side))
+    def _compared(self, instance: Activity) -> tuple:
+        return tuple(getattr(instance, name) for name in COMPARED)
+
+    def _recorded_differently(self, instance: Activity) -> bool:
+        recorded = self._recorded(instance)
+        return bool(recorded) and self._compared(instance) not in recorded
+
+    def skip_row(self, instance, original, row, import_validation_errors=None) -> bool:
+        """Skip a row that is an activity already recorded, column for column (a file exported and imported
+        again); a rejected one does not count."""
+        if import_validation_errors or not instance.pairing_id:
+            return False
+        return self._compared(instance) in (self._recorded(instance) or ())
 
     @property
     def notices(self) -> list[str]:
@@ -338,3 +375,37 @@ class ActivityResource(BaseModelResource):
             return ""
         school_id = getattr(instance.pairing, f"{side}_id")
         return "、".join(p.name for p in instance.participants.all() if p.school_id == school_id)
+
+
+class _Tried(Exception):
+    """Rolls back what was recorded only to ask the service whether it may be."""
+
+
+class ActivityRows:
+    """The rows of one activities file: each row's activity is checked by the file's `ActivityBatch` as it is read
+    (its new staff not saved yet), and at the end the new staff are recorded through `staff_save_many`, then the
+    activities, with their participants."""
+
+    def __init__(self, resource: ActivityResource) -> None:
+        self.resource = resource
+        self.activities = ActivityBatch(actor=resource.user)
+        self.new_staff: dict[tuple[int, str], Staff] = {}
+
+    def __len__(self) -> int:
+        return len(self.activities)
+
+    def add(self, instance: Activity) -> None:
+        resource = self.resource
+        participants = resource._participants(instance)
+        self.activities.add(instance, participants)
+        for staff in participants:
+            if staff.pk is None:
+                self.new_staff[(staff.school_id, staff.name)] = staff
+                resource.new_staff[(staff.school_id, staff.name)] = staff
+        for side in SIDES:  # the preview's columns (read from the instance): the new names marked
+            setattr(instance, NAMES[side], resource._names(instance, side))
+
+    def save(self) -> None:
+        if self.new_staff:
+            staff_save_many(staff=list(self.new_staff.values()), actor=self.resource.user)
+        self.activities.save()

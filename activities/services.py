@@ -512,7 +512,13 @@ class ActivityBatch:
             raise ValidationError(
                 _("Children helped are recorded on an activity of the kind care for students in difficulty only.")
             )
-        key = (pairing.pk, activity.date, activity.kind, frozenset(p.pk for p in participants))
+        # A participant may be new staff, recorded (by the caller) before `save`: known by school and name till then.
+        key = (
+            pairing.pk,
+            activity.date,
+            activity.kind,
+            frozenset(p.pk or (p.school_id, p.name) for p in participants),
+        )
         if key in self._keys:
             raise ValidationError(_("This activity is already recorded: same pairing, date, kind and participants."))
         activity.entered_by = side
