@@ -253,7 +253,7 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
         if activity is None:
             raise Http404
         if "_reject" in request.POST:
-            self._decide(
+            done = self._decide(
                 request,
                 [activity],
                 lambda a: activity_reject(
@@ -262,7 +262,7 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
                 lambda n: _("The activity was rejected."),
             )
         else:
-            self._decide(
+            done = self._decide(
                 request,
                 [activity],
                 lambda a: activity_confirm(
@@ -270,6 +270,8 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
                 ),
                 lambda n: _("The activity was confirmed."),
             )
+        if done:  # back to what still awaits the user
+            return HttpResponseRedirect(reverse("admin:activities_activity_changelist") + "?awaiting=me")
         return HttpResponseRedirect(reverse("admin:activities_activity_change", args=[activity.pk]))
 
     def get_fieldsets(self, request, obj=None):
@@ -351,7 +353,7 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
                 help=row, actor=request.user, reason=reason, expected_version=expected_version(row_form)
             )
 
-    def _decide(self, request, queryset, decide, done_message) -> None:
+    def _decide(self, request, queryset, decide, done_message) -> int:
         done = 0
         for activity in queryset:
             try:
@@ -363,6 +365,7 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
                 self.message_user(request, f"{activity}：{text}", messages.ERROR)
         if done:
             self.message_user(request, done_message(done), messages.SUCCESS)
+        return done
 
     @admin.action(description=_("Confirm the selected activities"))
     def confirm_selected(self, request, queryset):
@@ -603,13 +606,43 @@ class EvidenceAdmin(EvidenceDisplayMixin, ServiceErrorsMixin, ScopedAdminMixin, 
     files to, the partner's pending ones included) or on the activity's page, and never changed."""
 
     form = EvidenceAddForm
-    list_display = ["file_link", "activity", "pairing", "flags", "created_at"]
+    # The name links to the record's page (its flags, fingerprint, the other activities with the same file); the
+    # file itself opens from the download column (a link inside the row's link would not work).
+    list_display = ["__str__", "download", "activity", "pairing", "flags", "created_at"]
     list_filter = [EvidenceReusedFilter, "photo_date", "kind", "activity__semester"]
     list_select_related = ["activity__pairing__helper", "activity__pairing__recipient"]
     search_fields = ["original_name", "activity__pairing__helper__name", "activity__pairing__recipient__name"]
     VIEW_FIELDS = ["activity", "file_link", "kind", "size_display", "sha256", "taken_at", "photo_date", "flags",
-                   "uploader", "created_at"]  # fmt: skip
+                   "same_file_on", "uploader", "created_at"]  # fmt: skip
     readonly_fields = VIEW_FIELDS
+
+    @admin.display(description=_("file"))
+    def download(self, obj: Evidence) -> str:
+        if not obj.file:
+            return "—"
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.file.url, _("Open"))
+
+    @admin.display(description=_("same file on"))
+    def same_file_on(self, obj: Evidence) -> str:
+        """The other activities with the same file (复用材料), as links, for inspectors."""
+        others = (
+            Activity.objects.for_user(getattr(obj, "_viewer", None))
+            .filter(evidence__sha256=obj.sha256)
+            .exclude(pk=obj.activity_id)
+            .select_related("pairing__helper", "pairing__recipient")
+            .distinct()[:20]
+        )
+        links = [(reverse("admin:activities_activity_change", args=[a.pk]), f"{a}（{a.pairing}）") for a in others]
+        return format_html_join(format_html("<br>"), '<a href="{}">{}</a>', links) if links else "—"
+
+    def get_fields(self, request, obj=None):
+        return ["activity", "file", "reason"] if obj is None else self.VIEW_FIELDS
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user  # the other activities with the same file are those this user sees
+        return obj
 
     @admin.display(description=_("pairing"), ordering="activity__pairing")
     def pairing(self, obj: Evidence) -> str:
@@ -617,9 +650,6 @@ class EvidenceAdmin(EvidenceDisplayMixin, ServiceErrorsMixin, ScopedAdminMixin, 
 
     def get_queryset(self, request):
         return evidence_with_flags(super().get_queryset(request))
-
-    def get_fields(self, request, obj=None):
-        return ["activity", "file", "reason"] if obj is None else self.VIEW_FIELDS
 
     def get_readonly_fields(self, request, obj=None):
         return [] if obj is None else self.VIEW_FIELDS

@@ -32,7 +32,7 @@ from import_export.forms import ImportForm
 from import_export.results import RowResult
 
 from .access import NotAllowed
-from .resources import PREVIEW_ROWS, ChoiceWidget, ImportRefused, YesNoWidget
+from .resources import PREVIEW_ROWS, ChoiceWidget, ImportRefused, YesNoWidget, list_choices
 from .xlsx import Column, Sheet, xlsx_response
 
 logger = logging.getLogger(__name__)
@@ -163,8 +163,8 @@ def column_help(resource, resource_field) -> str:
     if isinstance(resource_field.widget, YesNoWidget):
         parts.append(_("Write 是 or 否; blank means 否."))
     elif choices:
-        parts.append(_("Choose from the list: %(choices)s.") % {"choices": "、".join(choices)})
-    elif isinstance(resource_field.widget, widgets.DateWidget):
+        parts.append(_("Choose from the list: %(choices)s.") % {"choices": list_choices(choices)})
+    elif isinstance(resource_field.widget, widgets.DateWidget) and not own:
         parts.append(_("A date, such as 2026-09-01."))
     model_field = _model_field(resource, resource_field)
     if choices and not isinstance(resource_field.widget, YesNoWidget) and model_field is not None:

@@ -34,6 +34,12 @@ def _filled(value: Any) -> bool:
     return value is not None and str(value).strip() != ""
 
 
+def list_choices(labels) -> str:
+    """Join choice labels for a message: with 、, or with ； when a label holds 、 itself (听课、学习、研讨)."""
+    labels = list(labels)
+    return ("；" if any("、" in label for label in labels) else "、").join(labels)
+
+
 class DateWidget(widgets.DateWidget):
     """Read a date written as text (2016-09-01) or as a workbook's date cell, which reads back as a datetime at
     midnight: a date is stored either way, so that a re-imported date compares equal."""
@@ -87,7 +93,7 @@ class ChoiceWidget(widgets.Widget):
         if text in self._values:
             return self._values[text]
         with translation.override("zh-hans"):
-            allowed = "、".join(str(c.label) for c in self.choices)
+            allowed = list_choices(str(c.label) for c in self.choices)
         raise ValueError(
             _("Unknown %(label)s “%(value)s”; use one of: %(allowed)s.")
             % {"label": self.label, "value": text, "allowed": allowed}

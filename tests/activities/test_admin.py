@@ -202,7 +202,8 @@ def test_the_partner_confirms_or_rejects_on_the_activitys_page(client, acts):
     change = page.get(reverse("admin:activities_activity_change", args=[first.pk])).content.decode()
     decide = reverse("admin:activities_activity_decide", args=[first.pk])
     assert f'formaction="{decide}"' in change and 'name="_confirm"' in change
-    page.post(decide, {"_confirm": ""})
+    response = page.post(decide, {"_confirm": ""})
+    assert response.url == LIST + "?awaiting=me"  # back to what still awaits the school
     first.refresh_from_db()
     assert first.status == Confirmation.CONFIRMED
     # Who confirmed is shown as text, not as a link to an account page the school may not open.

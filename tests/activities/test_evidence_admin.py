@@ -110,3 +110,16 @@ def test_another_countys_user_sees_no_evidence(client, acts):
     evidence_add(activity=acts.activity(), file=SimpleUploadedFile("a.pdf", PDF), actor=acts.users["helper"])
     listing = login(client, acts, "other_county").get(EVIDENCE_LIST).content.decode()
     assert "a.pdf" not in listing
+
+
+def test_r_evidence_a_reused_files_page_names_the_other_activity_in_sight(client, acts):
+    first, second = acts.activity(), acts.activity(date=datetime.date(2016, 10, 12))
+    photo = jpeg("2016:10:10 10:00:00")
+    one = evidence_add(activity=first, file=SimpleUploadedFile("合影.jpg", photo), actor=acts.users["helper"])
+    evidence_add(activity=second, file=SimpleUploadedFile("合影.jpg", photo), actor=acts.users["helper"])
+    page = login(client, acts, "county")
+    listing = page.get(EVIDENCE_LIST).content.decode()
+    assert reverse("admin:activities_evidence_change", args=[one.pk]) in listing
+    html = page.get(reverse("admin:activities_evidence_change", args=[one.pk])).content.decode()
+    assert reverse("admin:activities_activity_change", args=[second.pk]) in html
+    assert reverse("admin:activities_activity_change", args=[first.pk]) in html  # its own activity, above
