@@ -22,28 +22,35 @@ from .services import may_record_spot_check, spot_check_draw, spot_check_seed
 # --- Region spot check (自治区抽查) --------------------------------------------------------------------------------
 
 
+# What each field of a draw means, on the add page (a recorded sample's page shows the values only).
+HELP_TEXTS = {
+    "size": _(
+        "How many active pairings to draw. Every county with pairings gets one when the size allows; "
+        "the rest is shared in proportion to the counties' pairings."
+    ),
+    "seed": _(
+        "A random number chosen for you. The same seed on the same pairings draws the same sample, "
+        "so anyone can check the draw."
+    ),
+    "reason": _("Why the sample is drawn; kept with it."),
+}
+
+
 class SpotCheckAddForm(forms.ModelForm):
     """What the region inspector chooses for a draw; the service draws and records the pairings."""
 
     class Meta:
         model = SpotCheck
         fields = ["semester", "size", "seed", "reason"]
-        help_texts = {
-            "size": _(
-                "How many active pairings to draw. Every county with pairings gets one when the size allows; "
-                "the rest is shared in proportion to the counties' pairings."
-            ),
-            "seed": _(
-                "A random number chosen for you. The same seed on the same pairings draws the same sample, "
-                "so anyone can check the draw."
-            ),
-            "reason": _("Why the sample is drawn; kept with it."),
-        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        if self.is_bound or self.instance.pk is not None:
+        if self.instance.pk is not None:
             return  # a recorded sample's page shows it read-only
+        for name, text in HELP_TEXTS.items():
+            self.fields[name].help_text = text
+        if self.is_bound:
+            return
         self.fields["seed"].initial = spot_check_seed()
         semester = current_semester()
         if semester is not None:
@@ -68,6 +75,11 @@ class SpotCheckAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         if obj is None:
             return ["semester", "size", "seed", "reason"]
         return ["semester", "size", "seed", "reason", "drawn_by_shown", "drawn_at", "sample_shown"]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        # One button: saving draws and records the sample, whose page then lists the pairings drawn.
+        extra_context = {**(extra_context or {}), "show_save_and_add_another": False, "show_save_and_continue": False}
+        return super().add_view(request, form_url, extra_context)
 
     def has_add_permission(self, request, *args):
         # The region inspector changes nothing else (its scope does not write), but it draws the samples.
