@@ -135,6 +135,19 @@ def test_r28_the_service_draws_from_the_semesters_active_pairings_the_same_way_e
     assert {p.recipient.county for p in first} == {land.own, land.other}
 
 
+def test_r28_only_pairings_active_in_the_semester_are_drawn(land, semester):
+    import datetime
+
+    from pairings.services import pairing_end
+
+    pairing_end(pairing=land.own_pairing, actor=SYSTEM, on=datetime.date(2016, 12, 1), reason="学校撤并")
+    sample, _none = spot_check_draw(semester=semester, size=10, seed=1, actor=SYSTEM, dry_run=True)
+    assert land.own_pairing.pk in pks(sample)  # ended in the semester, but active on a day of it
+    later = Semester.objects.get(cycle=land.cycle, academic_year=2016, term=2)
+    sample, _none = spot_check_draw(semester=later, size=10, seed=1, actor=SYSTEM, dry_run=True)
+    assert set(pks(sample)) == {land.other_pairing.pk, land.cross_pairing.pk}
+
+
 def test_r28_a_dry_run_records_nothing(land, semester):
     sample, spot_check = spot_check_draw(
         semester=semester, size=2, seed=3, actor=land.users["region"], reason="", dry_run=True
@@ -250,6 +263,7 @@ def test_r28_the_region_inspector_draws_a_sample_in_the_admin_and_sees_its_pairi
     client = as_user("region")
     page = client.get("/admin/inspections/spotcheck/add/")
     assert page.status_code == 200
+    assert 'name="_addanother"' not in page.content.decode()  # one button: saving draws and records
     data = admin_form_data(page)
     assert data["seed"] not in ("", None)  # a random seed, shown and kept
     data.update(semester=semester.pk, size=2, seed=77, reason="2016年秋季学期自治区抽查")
