@@ -3,9 +3,18 @@
 import time
 
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import connection, transaction
 
 from liuzhou_pairing.steps import DEMO_SCALES, demo_steps
+
+
+def refresh_statistics() -> None:
+    """Let PostgreSQL's planner see what a step just wrote in bulk (ANALYZE; it may run inside the transaction and
+    counts the transaction's own rows). Without it, queries over the freshly written tables can get plans that run
+    for many minutes, such as a nested loop over an activity's participants."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 class Command(BaseCommand):
@@ -31,6 +40,7 @@ class Command(BaseCommand):
                 for step in steps:
                     started = time.perf_counter()
                     count = step.generate(seed=seed, scale=scale)
+                    refresh_statistics()
                     # A step may add a note to its count (count, note), such as a date it moved.
                     count, note = count if isinstance(count, tuple) else (count, "")
                     took = f"{time.perf_counter() - started:.1f} s"
