@@ -156,6 +156,15 @@ class InspectionAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
     def get_actions(self, request):
         return super().get_actions(request) if may_inspect(request.user) else {}
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The units chosen here are not made or changed from an inspection's page.
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        for name in ("can_add_related", "can_change_related", "can_delete_related"):
+            if hasattr(widget, name):
+                setattr(widget, name, False)
+        return formfield
+
     def get_inlines(self, request, obj):
         # The items come from the checklist when the inspection is saved; findings follow it.
         return self.inlines if obj is not None else []
@@ -194,8 +203,26 @@ def _yes_no(value) -> str:
     return str(_("yes")) if value else str(_("no"))
 
 
+# Beyond this many rows of one kind the facts say how many more there are: a county has hundreds of pairings.
+FACT_ROWS = 20
+LATE = _("late")
+NOT_SIGNED = _("not signed")
+OVERDUE = _("overdue")
+SHORT = _("short of a norm")
+
+
+def _capped(label, rows: list) -> list:
+    """Return `rows` (label, value) up to FACT_ROWS, then one row saying how many more there are."""
+    if len(rows) <= FACT_ROWS:
+        return rows
+    more = _("and %(n)d more") % {"n": len(rows) - FACT_ROWS}
+    return [*rows[:FACT_ROWS], (label, more)]
+
+
 def render_facts(facts: dict, *, frozen: bool):
-    """The facts as a short list a reader takes in at a glance."""
+    """The facts as a short table a reader takes in at a glance: the counts, then what needs looking at — pairings
+    short of a norm, agreements unsigned or late, work plans late, problems still open, open rectifications,
+    coverage gaps and warnings (each list cut after FACT_ROWS rows)."""
     if not facts:
         return "—"
     head = (_("Frozen at signing, as of %(date)s.") if frozen else _("Live from the system (as of %(date)s).")) % {
@@ -208,28 +235,48 @@ def render_facts(facts: dict, *, frozen: bool):
         (_("activities with reused files"), facts.get("reused_evidence", 0)),
         (_("activities with doubtful photo dates"), facts.get("doubtful_photos", 0)),
     ]
+    short = []
     for row in facts.get("compliance", []):
+        if row["compliant"]:
+            continue
         norms = "，".join(f"{n['label']} {n['count']}/{n['required']}" for n in row["norms"]) or "—"
-        state = _("compliant") if row["compliant"] else _("short of a norm")
-        lines.append((f"{row['helper']}—{row['recipient']}", f"{state}：{norms}"))
-    for agreement in facts.get("agreements", []):
-        signed = agreement["signed_on"] or _("not signed")
-        late = f" {_('late')}" if agreement["late"] else ""
-        lines.append((_("agreement") + f" {agreement['name']}", f"{signed}{late}"))
-    for plan in facts.get("work_plans", []):
-        late = f" {_('late')}" if plan["late"] else ""
-        lines.append((_("work plan") + f" {plan['unit']}", f"{plan['status']} {plan['submitted_on'] or ''}{late}"))
-    for problem in facts.get("problems", []):
-        lines.append((_("problem"), f"{problem['problem']} → {problem['countermeasure']}（{problem['status']}）"))
-    for finding in facts.get("open_findings", []):
-        overdue = f" {_('overdue')}" if finding["overdue"] else ""
-        lines.append(
-            (_("open rectification"), f"{finding['responsible']}：{finding['text']}（{finding['deadline']}）{overdue}")
+        short.append((f"{row['helper']}—{row['recipient']}", f"{SHORT}：{norms}"))
+    lines += _capped(_("short of a norm"), short)
+    agreements = [
+        (
+            _("agreement") + f" {a['name']}",
+            f"{a['signed_on'] or NOT_SIGNED}{' ' + str(LATE) if a['late'] else ''}",
         )
+        for a in facts.get("agreements", [])
+        if a["late"] or not a["signed_on"]
+    ]
+    lines += _capped(_("agreement"), agreements)
+    plans = [
+        (_("work plan") + f" {p['unit']}", f"{p['status']} {p['submitted_on'] or ''} {LATE}")
+        for p in facts.get("work_plans", [])
+        if p["late"]
+    ]
+    lines += _capped(_("work plan"), plans)
+    problems = [
+        (_("problem"), f"{p['problem']} → {p['countermeasure']}（{p['status']}）")
+        for p in facts.get("problems", [])
+        if p.get("open", True)
+    ]
+    lines += _capped(_("problem"), problems)
+    findings = [
+        (
+            _("open rectification"),
+            f"{f['responsible']}：{f['text']}（{f['deadline']}）{' ' + str(OVERDUE) if f['overdue'] else ''}",
+        )
+        for f in facts.get("open_findings", [])
+    ]
+    lines += _capped(_("open rectification"), findings)
     for gap in facts.get("coverage_gaps", []):
-        lines.append((_("schools in no pairing") + f"（{gap['stage']}）", "、".join(gap["uncovered"])))
-    for warning in facts.get("warnings", []):
-        lines.append((_("warnings") + f" {warning['pairing']}", "；".join(warning["warnings"])))
+        names = gap["uncovered"]
+        text = "、".join(names[:FACT_ROWS]) + ("…" if len(names) > FACT_ROWS else "")
+        lines.append((_("schools in no pairing") + f"（{gap['stage']}）", f"{len(names)}：{text}"))
+    warnings = [(_("warnings") + f" {w['pairing']}", "；".join(w["warnings"])) for w in facts.get("warnings", [])]
+    lines += _capped(_("warnings"), warnings)
     rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", ((str(k), v) for k, v in lines))
     return format_html('<p>{}</p><table class="facts">{}</table>', head, rows)
 

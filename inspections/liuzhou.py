@@ -14,16 +14,17 @@ from .choices import ItemKind, Level
 from .models import ChecklistItem
 from .services import checklist_item_save
 
-# (code, text): R28 the four in place (四有), then R30 what the inspection judges of the work.
+# (code, text): 1.x R28 the four in place (四有), then 2.x R30 what the inspection judges of the work. The codes are
+# what users see: no requirement IDs.
 LIUZHOU_CHECKLIST: tuple[tuple[str, str], ...] = (
-    ("R28-1", "有组织：成立结对帮扶工作领导小组，明确责任人"),
-    ("R28-2", "有计划：制定结对帮扶工作计划"),
-    ("R28-3", "有方案：一对帮扶一精准方案"),
-    ("R28-4", "有督查：建立督查机制并开展督查"),
-    ("R30-1", "计划制定情况"),
-    ("R30-2", "计划落实情况"),
-    ("R30-3", "工作进展情况"),
-    ("R30-4", "帮扶成效"),
+    ("1.1", "有组织：成立结对帮扶工作领导小组，明确责任人"),
+    ("1.2", "有计划：制定结对帮扶工作计划"),
+    ("1.3", "有方案：一对帮扶一精准方案"),
+    ("1.4", "有督查：建立督查机制并开展督查"),
+    ("2.1", "计划制定情况"),
+    ("2.2", "计划落实情况"),
+    ("2.3", "工作进展情况"),
+    ("2.4", "帮扶成效"),
 )
 
 

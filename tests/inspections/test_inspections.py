@@ -30,7 +30,7 @@ pytestmark = pytest.mark.django_db
 
 def test_r28_r30_checklist_is_loaded_once_per_level_and_a_city_edit_is_kept(insp):
     assert ChecklistItem.objects.count() == len(LIUZHOU_CHECKLIST) * len(Level.values)
-    item = ChecklistItem.objects.get(level=Level.COUNTY_SELF, code="R28-1")
+    item = ChecklistItem.objects.get(level=Level.COUNTY_SELF, code="1.1")
     item.text = "有组织（市里改过的）"
     checklist_item_save(item=item, actor=insp.users["city"])
     assert checklist_ensure() == 0
@@ -42,11 +42,11 @@ def test_r28_r30_checklist_is_loaded_once_per_level_and_a_city_edit_is_kept(insp
 def test_r28_an_inspection_keeps_the_checklist_as_it_was_made(insp):
     inspection = insp.inspection()
     assert [i.code for i in inspection.items.all()] == [code for code, _text in LIUZHOU_CHECKLIST]
-    item = ChecklistItem.objects.get(level=Level.COUNTY_SELF, code="R30-4")
+    item = ChecklistItem.objects.get(level=Level.COUNTY_SELF, code="2.4")
     item.text = "帮扶成效（新）"
     checklist_item_save(item=item, actor=insp.users["city"])
-    assert inspection.items.get(code="R30-4").text == "帮扶成效"
-    assert insp.inspection().items.get(code="R30-4").text == "帮扶成效（新）"
+    assert inspection.items.get(code="2.4").text == "帮扶成效"
+    assert insp.inspection().items.get(code="2.4").text == "帮扶成效（新）"
 
 
 def test_r28_an_inspection_names_exactly_one_inspected_unit(insp):
