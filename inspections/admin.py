@@ -306,6 +306,8 @@ class CountyFilter(admin.SimpleListFilter):
     def lookups(self, request, model_admin):
         from schools.models import County
 
+        if not scope_of(request.user).everything:
+            return []  # a county or a school sees its own findings only
         return [(str(c.pk), str(c)) for c in County.objects.order_by("code")]
 
     def queryset(self, request, queryset):
