@@ -54,6 +54,9 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
     Role.INSPECTOR: _perms(REFERENCE + WORK + ACTIVITIES, "view"),
     Role.REGION: _perms(REFERENCE + WORK + ACTIVITIES, "view"),
 }
+# Spot-check samples (自治区抽查): read by the city and the inspectors, drawn by the region inspector.
+for _role, _actions in ((Role.CITY, ["view"]), (Role.INSPECTOR, ["view"]), (Role.REGION, ["view", "add"])):
+    ROLE_PERMISSIONS[_role] |= _perms(["inspections.spotcheck"], *_actions)
 
 # Inspections (issue 11): inspectors write inspections and nothing else; schools see the findings about them and
 # record their rectification; the city edits the checklist and verifies. Which inspections and findings each may

@@ -23,4 +23,4 @@ def _register_inspections() -> None:
     register_load_step(50, liuzhou_checklist_load)
     register_protected_upload(Inspection, "report")
     register_protected_upload(Finding, "rectification_file")
-    register_admin_order("inspections", 18, ["inspection", "finding", "checklistitem"])
+    register_admin_order("inspections", 18, ["inspection", "finding", "spotcheck", "checklistitem"])

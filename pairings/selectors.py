@@ -4,11 +4,14 @@ Each selector runs a fixed number of queries whatever the data size.
 """
 
 import datetime
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from liuzhou_pairing.scope import scope_of
 from schools.choices import Ownership, Stage
@@ -16,6 +19,21 @@ from schools.models import County, School
 
 from .choices import PairingStatus, WorkPlanStatus
 from .models import Cycle, DistrictPairing, Pairing, Semester, WorkPlan
+
+
+def find_semesters(token: str) -> list[Semester]:
+    """Return the semesters named by `token` (2016-1, or its label 2016—2017学年第一学期), one per cycle having it;
+    refuse a token naming none. Commands read a semester this way."""
+    match = re.fullmatch(r"\s*(\d{4})-([12])\s*", token)
+    if match:
+        found = Semester.objects.filter(academic_year=int(match[1]), term=int(match[2]))
+    else:
+        found = [s for s in Semester.objects.all() if s.label == token.strip()]
+    semesters = sorted(found, key=lambda s: s.cycle_id)
+    if not semesters:
+        raise ValidationError(_("No semester “%(token)s”: give it as 2016-1 (the 2016—2017 academic year's first).")
+                              % {"token": token})  # fmt: skip
+    return semesters
 
 
 @dataclass

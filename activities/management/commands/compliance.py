@@ -1,11 +1,10 @@
 """Print each pairing's compliance with a semester's norms: python manage.py compliance --semester 2016-1"""
 
 import json
-import re
-import unicodedata
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
@@ -13,29 +12,11 @@ from activities.choices import Kind
 from activities.selectors import ComplianceRow, compliance
 from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.home import county_display_name
+from liuzhou_pairing.terminal import aligned
 from pairings.choices import Tier
-from pairings.models import Semester
+from pairings.selectors import find_semesters
 from schools.choices import Stage
 from schools.models import County
-
-
-def width(text: str) -> int:
-    """Return how many columns `text` takes in a terminal: Chinese characters take two."""
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def find_semesters(token: str) -> list[Semester]:
-    """Return the semesters named by `token` (2016-1, or its label 2016—2017学年第一学期), one per cycle having it."""
-    match = re.fullmatch(r"\s*(\d{4})-([12])\s*", token)
-    if match:
-        found = Semester.objects.filter(academic_year=int(match[1]), term=int(match[2]))
-    else:
-        found = [s for s in Semester.objects.all() if s.label == token.strip()]
-    semesters = sorted(found, key=lambda s: s.cycle_id)
-    if not semesters:
-        raise CommandError(_("No semester “%(token)s”: give it as 2016-1 (the 2016—2017 academic year's first).")
-                           % {"token": token})  # fmt: skip
-    return semesters
 
 
 def find_county(name: str) -> County:
@@ -90,7 +71,10 @@ class Command(BaseCommand):
             user = get_user_model().objects.filter(username=options["user"]).first()
             if user is None or not user.is_active:
                 raise CommandError(_("No active user “%(name)s”.") % {"name": options["user"]})
-        semesters = find_semesters(options["semester"])
+        try:
+            semesters = find_semesters(options["semester"])
+        except ValidationError as error:
+            raise CommandError(" ".join(error.messages)) from error
         filters = {
             "county": find_county(options["county"]) if options["county"] else None,
             "stage": find_choice(options["stage"], Stage, _("stage")) if options["stage"] else None,
@@ -119,10 +103,7 @@ class Command(BaseCommand):
                 verdict = _("no (no confirmed activity)")
             lines.append([row.helper.name, row.recipient.name, county_display_name(row.county),
                           str(Stage(row.stage).label), str(Tier(row.tier).label), *norms, verdict])  # fmt: skip
-        widths = [max(width(line[i]) for line in lines) for i in range(len(header))]
-        for line in lines:
-            self.stdout.write(
-                "  ".join(cell + " " * (w - width(cell)) for cell, w in zip(line, widths, strict=True)).rstrip()
-            )
+        for line in aligned(lines):
+            self.stdout.write(line)
         met = sum(row.compliant for row in rows)
         self.stdout.write(_("%(met)s of %(total)s pairings compliant.") % {"met": met, "total": len(rows)})
