@@ -58,6 +58,19 @@ ROLE_PERMISSIONS: dict[str, set[str]] = {
 for _role, _actions in ((Role.CITY, ["view"]), (Role.INSPECTOR, ["view"]), (Role.REGION, ["view", "add"])):
     ROLE_PERMISSIONS[_role] |= _perms(["inspections.spotcheck"], *_actions)
 
+# Inspections (issue 11): inspectors write inspections and nothing else; schools see the findings about them and
+# record their rectification; the city edits the checklist and verifies. Which inspections and findings each may
+# touch is decided by their querysets and `inspections.services`.
+CHECKLIST = ["inspections.checklistitem"]
+INSPECTIONS = ["inspections.inspection", "inspections.inspectionitem", "inspections.finding"]
+ROLE_PERMISSIONS[Role.CITY] |= _perms(CHECKLIST + INSPECTIONS, "view", "add", "change")
+ROLE_PERMISSIONS[Role.COUNTY] |= _perms(CHECKLIST, "view") | _perms(INSPECTIONS, "view", "add", "change")
+ROLE_PERMISSIONS[Role.SCHOOL] |= _perms(["inspections.inspection", "inspections.inspectionitem"], "view") | _perms(
+    ["inspections.finding"], "view", "change"
+)
+ROLE_PERMISSIONS[Role.INSPECTOR] |= _perms(CHECKLIST, "view") | _perms(INSPECTIONS, "view", "add", "change")
+ROLE_PERMISSIONS[Role.REGION] |= _perms(CHECKLIST, "view") | _perms(INSPECTIONS, "view", "add", "change")
+
 
 def roles_sync(using: str = "default") -> None:
     """Create a group per role and give it exactly its permissions (run after every migrate)."""

@@ -1,23 +1,58 @@
-"""Admin pages of inspections."""
+"""Admin for the checklist, inspections and findings. Every save, signing, rectification and verification goes
+through `inspections.services`; who may touch what is decided there and in the models' querysets."""
 
 from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpResponseRedirect
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.html import format_html, format_html_join
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from liuzhou_pairing.admin import ScopedAdminMixin, ServiceAdminMixin, adopt
+from liuzhou_pairing.access import NotAllowed
+from liuzhou_pairing.admin import (
+    ScopedAdminMixin,
+    ServiceAdminMixin,
+    VersionedInlineMixin,
+    adopt,
+    changed_forms,
+    expected_version,
+    warning_label,
+)
 from liuzhou_pairing.home import county_display_name
+from liuzhou_pairing.scope import scope_of
 from pairings.selectors import current_semester
 
-from .models import SpotCheck
+from .choices import OPEN_STATUSES, FindingStatus, InspectionStatus, Level
+from .models import ChecklistItem, Finding, Inspection, InspectionItem, SpotCheck
 from .sampling import recipient_county_code
-from .services import may_record_spot_check, spot_check_draw, spot_check_seed
+from .selectors import facts_of
+from .services import (
+    CHECKLIST_FIELDS,
+    FINDING_FIELDS,
+    INSPECTION_FIELDS,
+    ITEM_FIELDS,
+    RECTIFICATION_FIELDS,
+    _may_rectify,
+    checklist_item_save,
+    finding_rectify,
+    finding_save,
+    finding_verify,
+    inspection_item_save,
+    inspection_save,
+    inspection_sign,
+    may_inspect,
+    may_record_spot_check,
+    may_verify,
+    spot_check_draw,
+    spot_check_seed,
+)
 
 # --- Region spot check (自治区抽查) --------------------------------------------------------------------------------
 
@@ -139,3 +174,366 @@ class SpotCheckAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             % {"count": getattr(request, "_spot_check_count", 0), "seed": obj.seed},
         )
         return HttpResponseRedirect(reverse("admin:inspections_spotcheck_change", args=[obj.pk]))
+
+
+def _errors(error: Exception) -> str:
+    return "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+class InspectorAdminMixin(ServiceAdminMixin, ScopedAdminMixin):
+    """Inspectors write inspections though they write nothing else (their scope does not `write`): change and add
+    follow the querysets' `editable_by` and the services, not `Scope.writes`."""
+
+    def has_change_permission(self, request, obj=None):
+        allowed = admin.ModelAdmin.has_change_permission(self, request, obj)
+        if obj is None or obj.pk is None:
+            return allowed and self.may_write(request)
+        return allowed and self.in_scope(request, obj, edit=True)
+
+    def has_add_permission(self, request, *args):
+        return admin.ModelAdmin.has_add_permission(self, request) and self.may_write(request)
+
+    def may_write(self, request) -> bool:
+        return may_inspect(request.user)
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+    """The checklist of each level: edited by the city; inspections keep the copy they were made with."""
+
+    fields = list(CHECKLIST_FIELDS)
+    list_display = ["code", "text", "kind", "order", "active"]
+    list_filter = ["level", "active"]
+
+    def save_model(self, request, obj, form, change):
+        checklist_item_save(item=obj, actor=request.user, expected_version=expected_version(form))
+
+
+class InspectionItemInline(VersionedInlineMixin, admin.TabularInline):
+    model = InspectionItem
+    extra = 0
+    max_num = 0  # the items come from the checklist
+    can_delete = False
+    fields = ["code", "text", *ITEM_FIELDS]
+    readonly_fields = ["code", "text"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        if obj is not None and obj.level != Level.CITY_REVIEW:
+            fields = [f for f in fields if f not in ("review", "review_note")]
+        return fields
+
+    def has_change_permission(self, request, obj=None):
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or Inspection.objects.editable_by(request.user).filter(pk=obj.pk).exists())
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class FindingInline(VersionedInlineMixin, admin.TabularInline):
+    model = Finding
+    extra = 0
+    can_delete = False
+    fields = ["text", "school", "county", "deadline", "status"]
+    readonly_fields = ["status"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+    def _records(self, request, obj) -> bool:
+        return obj is not None and Inspection.objects.in_area_of(request.user).filter(pk=obj.pk).exists()
+
+    def has_change_permission(self, request, obj=None):
+        return super().has_change_permission(request, obj) and self._records(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        return super().has_add_permission(request, obj) and self._records(request, obj)
+
+
+@admin.register(Inspection)
+class InspectionAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
+    """Inspections at the three levels: the checklist judged item by item beside the system's facts, then
+    signed; a signed inspection is read-only."""
+
+    fields = [*INSPECTION_FIELDS, "status", "signed_at", "facts_shown"]
+    readonly_fields = ["status", "signed_at", "facts_shown"]
+    list_display = ["date", "level", "inspected_shown", "semester", "rating", "is_special", "status"]
+    list_filter = ["level", "semester", "status", "is_special"]
+    autocomplete_fields = ["school", "pairing"]
+    inlines = [InspectionItemInline, FindingInline]
+    actions = ["sign_selected"]
+
+    @admin.display(description=_("inspected unit"))
+    def inspected_shown(self, obj: Inspection) -> str:
+        return str(obj.inspected)
+
+    @admin.display(description=_("facts from the system"))
+    def facts_shown(self, obj: Inspection):
+        if obj is None or obj.pk is None:
+            return _("Shown once the inspection is saved.")
+        facts = facts_of(obj)
+        return render_facts(facts, frozen=obj.status == InspectionStatus.SIGNED)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None:
+            fields.append("level")
+        return fields
+
+    def get_actions(self, request):
+        return super().get_actions(request) if may_inspect(request.user) else {}
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        # The units chosen here are not made or changed from an inspection's page.
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        widget = getattr(formfield, "widget", None)
+        for name in ("can_add_related", "can_change_related", "can_delete_related"):
+            if hasattr(widget, name):
+                setattr(widget, name, False)
+        return formfield
+
+    def get_inlines(self, request, obj):
+        # The items come from the checklist when the inspection is saved; findings follow it.
+        return self.inlines if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        inspection_save(inspection=obj, actor=request.user, expected_version=expected_version(form))
+
+    def save_related(self, request, form, formsets, change):
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        for row_form, row in changed_forms(formset):
+            version = expected_version(row_form)
+            if formset.model is InspectionItem:
+                inspection_item_save(item=row, actor=request.user, expected_version=version)
+            else:
+                adopt(row, finding_save(finding=row, actor=request.user, expected_version=version))
+
+    @admin.action(description=_("Sign the selected inspections"))
+    def sign_selected(self, request, queryset):
+        done = 0
+        for inspection in queryset:
+            try:
+                with transaction.atomic():
+                    inspection_sign(inspection=inspection, actor=request.user)
+                done += 1
+            except (NotAllowed, ValidationError) as error:
+                self.message_user(request, f"{inspection}：{_errors(error)}", messages.ERROR)
+        if done:
+            text = ngettext("%(n)d inspection signed.", "%(n)d inspections signed.", done) % {"n": done}
+            self.message_user(request, text, messages.SUCCESS)
+
+
+def _yes_no(value) -> str:
+    return str(_("yes")) if value else str(_("no"))
+
+
+# Beyond this many rows of one kind the facts say how many more there are: a county has hundreds of pairings.
+FACT_ROWS = 20
+LATE = _("late")
+NOT_SIGNED = _("not signed")
+OVERDUE = _("overdue")
+SHORT = _("short of a norm")
+
+
+def _capped(label, rows: list) -> list:
+    """Return `rows` (label, value) up to FACT_ROWS, then one row saying how many more there are."""
+    if len(rows) <= FACT_ROWS:
+        return rows
+    more = _("and %(n)d more") % {"n": len(rows) - FACT_ROWS}
+    return [*rows[:FACT_ROWS], (label, more)]
+
+
+def render_facts(facts: dict, *, frozen: bool):
+    """The facts as a short table a reader takes in at a glance: the counts, then what needs looking at — pairings
+    short of a norm, agreements unsigned or late, work plans late, problems still open, open rectifications,
+    coverage gaps and warnings (each list cut after FACT_ROWS rows)."""
+    if not facts:
+        return "—"
+    head = (_("Frozen at signing, as of %(date)s.") if frozen else _("Live from the system (as of %(date)s).")) % {
+        "date": facts.get("as_of")
+    }
+    lines = [
+        (_("compliant pairings"), f"{facts.get('compliant', 0)} / {facts.get('judged', 0)}"),
+        (_("activities awaiting confirmation"), facts.get("pending", 0)),
+        (_("rejected activities"), facts.get("rejected", 0)),
+        (_("activities with reused files"), facts.get("reused_evidence", 0)),
+        (_("activities with doubtful photo dates"), facts.get("doubtful_photos", 0)),
+    ]
+    short = []
+    for row in facts.get("compliance", []):
+        if row["compliant"]:
+            continue
+        norms = "，".join(f"{n['label']} {n['count']}/{n['required']}" for n in row["norms"]) or "—"
+        short.append((f"{row['helper']}—{row['recipient']}", f"{SHORT}：{norms}"))
+    lines += _capped(_("short of a norm"), short)
+    agreements = [
+        (
+            _("agreement") + f" {a['name']}",
+            f"{a['signed_on'] or NOT_SIGNED}{' ' + str(LATE) if a['late'] else ''}",
+        )
+        for a in facts.get("agreements", [])
+        if a["late"] or not a["signed_on"]
+    ]
+    lines += _capped(_("agreement"), agreements)
+    plans = [
+        (_("work plan") + f" {p['unit']}", f"{p['status']} {p['submitted_on'] or ''} {LATE}")
+        for p in facts.get("work_plans", [])
+        if p["late"]
+    ]
+    lines += _capped(_("work plan"), plans)
+    problems = [
+        (_("problem"), f"{p['problem']} → {p['countermeasure']}（{p['status']}）")
+        for p in facts.get("problems", [])
+        if p.get("open", True)
+    ]
+    lines += _capped(_("problem"), problems)
+    findings = [
+        (
+            _("open rectification"),
+            f"{f['responsible']}：{f['text']}（{f['deadline']}）{' ' + str(OVERDUE) if f['overdue'] else ''}",
+        )
+        for f in facts.get("open_findings", [])
+    ]
+    lines += _capped(_("open rectification"), findings)
+    for gap in facts.get("coverage_gaps", []):
+        names = gap["uncovered"]
+        text = "、".join(names[:FACT_ROWS]) + ("…" if len(names) > FACT_ROWS else "")
+        lines.append((_("schools in no pairing") + f"（{gap['stage']}）", f"{len(names)}：{text}"))
+    warnings = [(_("warnings") + f" {w['pairing']}", "；".join(w["warnings"])) for w in facts.get("warnings", [])]
+    lines += _capped(_("warnings"), warnings)
+    rows = format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", ((str(k), v) for k, v in lines))
+    return format_html('<p>{}</p><table class="facts">{}</table>', head, rows)
+
+
+class OverdueFilter(admin.SimpleListFilter):
+    title = _("overdue")
+    parameter_name = "overdue"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Overdue")), ("no", _("Not overdue"))]
+
+    def queryset(self, request, queryset):
+        overdue = Finding.objects.overdue(timezone.localdate()).values("pk")
+        if self.value() == "yes":
+            return queryset.filter(pk__in=overdue)
+        if self.value() == "no":
+            return queryset.exclude(pk__in=overdue)
+        return queryset
+
+
+class CountyFilter(admin.SimpleListFilter):
+    """The county a finding belongs to: the bureau itself or the school's county (the city's list per county)."""
+
+    title = _("county")
+    parameter_name = "county"
+
+    def lookups(self, request, model_admin):
+        from schools.models import County
+
+        if not scope_of(request.user).everything:
+            return []  # a county or a school sees its own findings only
+        return [(str(c.pk), str(c)) for c in County.objects.order_by("code")]
+
+    def queryset(self, request, queryset):
+        if self.value():
+            from django.db.models import Q
+
+            return queryset.filter(Q(county_id=self.value()) | Q(school__county_id=self.value()))
+        return queryset
+
+
+class FindingForm(forms.ModelForm):
+    class Meta:
+        model = Finding
+        fields = [*FINDING_FIELDS, *RECTIFICATION_FIELDS]
+
+
+@admin.register(Finding)
+class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
+    """Findings and their rectification: a county's list for the city, and each school's list of what it must
+    fix; the responsible unit records what it did, the city verifies or reopens."""
+
+    form = FindingForm
+    list_display = ["text_shown", "responsible_shown", "deadline", "status", "overdue_shown"]
+    list_filter = [OverdueFilter, "status", CountyFilter]
+    readonly_fields = ["status", "rectified_at", "verified_at", "verification_note"]
+    autocomplete_fields = ["school"]
+    actions = ["verify_selected", "reopen_selected"]
+
+    @admin.display(description=_("finding"))
+    def text_shown(self, obj: Finding) -> str:
+        return str(obj)
+
+    @admin.display(description=_("responsible"))
+    def responsible_shown(self, obj: Finding) -> str:
+        return str(obj.responsible)
+
+    @admin.display(description=_("overdue"))
+    def overdue_shown(self, obj: Finding):
+        return warning_label(_("overdue")) if obj.overdue else ""
+
+    def may_write(self, request) -> bool:
+        scope = scope_of(request.user)
+        return may_inspect(request.user) or scope.writes
+
+    def has_add_permission(self, request, *args):
+        return super().has_add_permission(request, *args) and may_inspect(request.user)
+
+    def get_fields(self, request, obj=None):
+        return [*FINDING_FIELDS, *RECTIFICATION_FIELDS, "status", "rectified_at", "verified_at", "verification_note"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is None:
+            return [*fields, *RECTIFICATION_FIELDS]
+        fields.append("inspection")
+        rectifies = _may_rectify(obj, request.user) and obj.status in OPEN_STATUSES
+        records = Inspection.objects.in_area_of(request.user).filter(pk=obj.inspection_id).exists()
+        if not rectifies:
+            fields += list(RECTIFICATION_FIELDS)
+        if not (records and obj.status in OPEN_STATUSES) or scope_of(request.user).school_id:
+            fields += [f for f in FINDING_FIELDS if f != "inspection"]
+        return fields
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "inspection":
+            kwargs["queryset"] = Inspection.objects.in_area_of(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+    def get_actions(self, request):
+        return super().get_actions(request) if may_verify(request.user) else {}
+
+    def save_model(self, request, obj, form, change):
+        version = expected_version(form)
+        if change and set(form.changed_data) & set(RECTIFICATION_FIELDS) and _may_rectify(obj, request.user):
+            adopt(obj, finding_rectify(finding=obj, actor=request.user, expected_version=version))
+        else:
+            adopt(obj, finding_save(finding=obj, actor=request.user, expected_version=version))
+
+    def _decide(self, request, queryset, accept: bool):
+        done = 0
+        for finding in queryset:
+            try:
+                with transaction.atomic():
+                    finding_verify(finding=finding, actor=request.user, accept=accept,
+                                   note="" if accept else str(_("Reopened by the city bureau.")))  # fmt: skip
+                done += 1
+            except (NotAllowed, ValidationError) as error:
+                self.message_user(request, f"{finding}：{_errors(error)}", messages.ERROR)
+        if done:
+            self.message_user(request, ngettext("%(n)d finding done.", "%(n)d findings done.", done) % {"n": done})
+
+    @admin.action(description=_("Verify the selected rectifications"))
+    def verify_selected(self, request, queryset):
+        self._decide(request, queryset.filter(status=FindingStatus.RECTIFIED), accept=True)
+
+    @admin.action(description=_("Reopen the selected findings"))
+    def reopen_selected(self, request, queryset):
+        self._decide(request, queryset.filter(status=FindingStatus.RECTIFIED), accept=False)

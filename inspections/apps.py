@@ -5,3 +5,22 @@ from django.utils.translation import gettext_lazy as _
 class InspectionsConfig(AppConfig):
     name = "inspections"
     verbose_name = _("Inspections")
+
+    def ready(self) -> None:
+        _register_inspections()
+
+
+def _register_inspections() -> None:
+    """The checklist loaded after the norms; reports and rectification evidence served only to those who see
+    their record; the admin's order after the activities."""
+    from liuzhou_pairing.site import register_admin_order
+    from liuzhou_pairing.steps import register_load_step
+    from liuzhou_pairing.uploads import register_protected_upload
+
+    from .liuzhou import liuzhou_checklist_load
+    from .models import Finding, Inspection
+
+    register_load_step(50, liuzhou_checklist_load)
+    register_protected_upload(Inspection, "report")
+    register_protected_upload(Finding, "rectification_file")
+    register_admin_order("inspections", 18, ["inspection", "finding", "spotcheck", "checklistitem"])

@@ -1,18 +1,27 @@
-"""Writes for inspections: who may record what is decided here (R28–R31)."""
+"""Write paths for inspections (R28–R31): who records which inspection, judges its checklist, signs it, and who
+records, rectifies and verifies findings. Admin, commands and the demo generator all come through here.
 
+Inspectors write inspections and nothing else: a county inspector or bureau its county's self-inspections, a
+city-wide inspector re-inspections of any county, a region inspector spot checks; the city bureau all of it. A
+signed inspection never changes. Schools (and county bureaus, for findings about themselves) record their
+rectification; the city verifies it. The region inspector draws and records spot-check samples."""
+
+import datetime
 import random
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liuzhou_pairing.access import require, save_checked
+from liuzhou_pairing.access import NotAllowed, require, require_may_change, save_checked, stored_for_update
 from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.scope import Role, scope_of
 from pairings.models import Pairing, Semester
 
-from .models import SpotCheck
+from .choices import OPEN_STATUSES, FindingStatus, InspectionStatus, ItemKind, Level
+from .models import ChecklistItem, Finding, Inspection, InspectionItem, SpotCheck
 from .sampling import draw_sample
 
 # --- Region spot check (自治区抽查): drawing and recording the sample ---------------------------------------------
@@ -70,3 +79,229 @@ def spot_check_draw(
     save_checked(spot_check, actor=actor, reason=reason)
     spot_check.pairings.set(sample)
     return sample, spot_check
+
+
+CHECKLIST_FIELDS = ("level", "code", "text", "kind", "order", "active")
+INSPECTION_FIELDS = (
+    "level", "semester", "inspecting_unit", "inspecting_county", "county", "school", "pairing", "date", "inspectors",
+    "rating", "report", "is_special", "reviews",
+)  # fmt: skip
+ITEM_FIELDS = ("result", "score", "note", "review", "review_note")
+FINDING_FIELDS = ("inspection", "school", "county", "text", "deadline")
+RECTIFICATION_FIELDS = ("rectification", "rectification_file")
+
+
+# --- Checklist ---------------------------------------------------------------------------------------------
+
+
+def checklist_item_save(*, item: ChecklistItem, actor: Any, expected_version: int | None = None) -> ChecklistItem:
+    """The checklist is the city's to edit; inspections already made keep their copy."""
+    require(scope_of(actor).city, _("Only the city bureau edits the checklist."))
+    stored = stored_for_update(item, expected_version) if item.pk else None
+    return save_checked(item, actor=actor, stored=stored)
+
+
+# --- Inspections -------------------------------------------------------------------------------------------
+
+
+def levels_recorded_by(actor: Any) -> list[str]:
+    """Return the levels of inspection `actor` records."""
+    scope = scope_of(actor)
+    if scope.city:
+        return list(Level.values)
+    return {
+        "county": [Level.COUNTY_SELF],
+        "city": [Level.CITY_REVIEW],
+        "region": [Level.REGION_SPOT_CHECK],
+    }.get(scope.inspects, [])
+
+
+def may_inspect(actor: Any) -> bool:
+    return bool(levels_recorded_by(actor))
+
+
+def _require_may_record(inspection: Inspection, actor: Any) -> None:
+    scope = scope_of(actor)
+    require(may_inspect(actor), _("You may not record inspections."))
+    require(
+        inspection.level in levels_recorded_by(actor),
+        _("You may not record an inspection of this level."),
+    )
+    if not scope.city and scope.inspects == "county":
+        require(
+            inspection.inspected_county_id == scope.county_id,
+            _("A county inspects only its own county, its schools and their pairings."),
+        )
+
+
+def _check_review(inspection: Inspection) -> None:
+    """A re-inspection names the signed self-inspection of the same county and semester that it reviews; other
+    levels review nothing."""
+    if inspection.level != Level.CITY_REVIEW:
+        if inspection.reviews_id:
+            raise ValidationError({"reviews": _("Only a city re-inspection reviews a self-inspection.")})
+        return
+    if not inspection.reviews_id:
+        raise ValidationError({"reviews": _("Name the county self-inspection this re-inspection reviews.")})
+    reviewed = inspection.reviews
+    if reviewed.level != Level.COUNTY_SELF or reviewed.status != InspectionStatus.SIGNED:
+        raise ValidationError({"reviews": _("A re-inspection reviews a signed county self-inspection.")})
+    same_county = reviewed.inspected_county_id == inspection.inspected_county_id
+    if reviewed.semester_id != inspection.semester_id or not same_county:
+        raise ValidationError({"reviews": _("The self-inspection reviewed is of the same county and semester.")})
+
+
+def _copy_checklist(inspection: Inspection, actor: Any) -> None:
+    """Give a new inspection the active checklist items of its level as they are now."""
+    for item in ChecklistItem.objects.filter(level=inspection.level, active=True).order_by("order", "code"):
+        copy = InspectionItem(inspection=inspection, code=item.code, text=item.text, kind=item.kind, order=item.order)
+        save_checked(copy, actor=actor)
+
+
+@transaction.atomic
+def inspection_save(*, inspection: Inspection, actor: Any, expected_version: int | None = None) -> Inspection:
+    """Save a new or changed draft inspection; a new one gets the checklist of its level. A signed inspection
+    never changes."""
+    new = inspection.pk is None
+    stored = None
+    if not new:
+        require_may_change(inspection, actor)
+        stored = stored_for_update(inspection, expected_version)
+        require(stored.status == InspectionStatus.DRAFT, _("A signed inspection is not changed."))
+        if stored.level != inspection.level:
+            raise ValidationError({"level": _("The level of an inspection stays as it was made.")})
+    _require_may_record(inspection, actor)
+    _check_review(inspection)
+    saved = save_checked(inspection, actor=actor, stored=stored)
+    if new:
+        _copy_checklist(saved, actor)
+    return saved
+
+
+@transaction.atomic
+def inspection_item_save(*, item: InspectionItem, actor: Any, expected_version: int | None = None) -> InspectionItem:
+    """Judge one checklist item of a draft inspection; a re-inspection confirms or overturns the reviewed
+    self-inspection's result of the same item, an overturn with a note."""
+    require(item.pk is not None, _("The items of an inspection come from its checklist."))
+    require_may_change(item, actor)
+    stored = stored_for_update(item, expected_version)
+    require(
+        Inspection.objects.editable_by(actor).filter(pk=item.inspection_id).exists(),
+        _("A signed inspection is not changed."),
+    )
+    if item.kind == ItemKind.SCORE and item.result:
+        raise ValidationError({"result": _("This item is scored: give a score.")})
+    if item.kind == ItemKind.RATING and item.score is not None:
+        raise ValidationError({"score": _("This item is judged pass, partly or fail: give no score.")})
+    if item.inspection.level != Level.CITY_REVIEW and (item.review or item.review_note):
+        raise ValidationError({"review": _("Only a re-inspection confirms or overturns a self-inspection.")})
+    if item.review == "overturns" and not item.review_note.strip():
+        raise ValidationError({"review_note": _("Say why the self-inspection's result is overturned.")})
+    return save_checked(item, actor=actor, stored=stored)
+
+
+@transaction.atomic
+def inspection_sign(
+    *, inspection: Inspection, actor: Any, expected_version: int | None = None, now: datetime.datetime | None = None
+) -> Inspection:
+    """Sign a draft inspection: every item judged, a rating given; the facts are frozen with their date, and the
+    inspection never changes afterwards."""
+    from .selectors import inspection_facts
+
+    require_may_change(inspection, actor)
+    stored = stored_for_update(inspection, expected_version)
+    require(stored.status == InspectionStatus.DRAFT, _("This inspection is already signed."))
+    items = list(stored.items.all())
+    unjudged = [i.text for i in items if (i.score is None if i.kind == ItemKind.SCORE else not i.result)]
+    if unjudged:
+        raise ValidationError(_("Judge every item before signing: %(items)s.") % {"items": "；".join(unjudged)})
+    if stored.level == Level.CITY_REVIEW and any(not i.review for i in items):
+        raise ValidationError(_("Confirm or overturn every item of the self-inspection before signing."))
+    if not stored.rating:
+        raise ValidationError({"rating": _("Give the overall rating before signing.")})
+    now = now or timezone.now()
+    stored.facts = inspection_facts(stored, today=timezone.localdate(now))
+    stored.status = InspectionStatus.SIGNED
+    stored.signed_at = now
+    stored.signed_by = actor if getattr(actor, "pk", None) else None
+    return save_checked(stored, actor=actor, stored=stored, reason=_("signed"))
+
+
+# --- Findings and rectification ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def finding_save(*, finding: Finding, actor: Any, expected_version: int | None = None) -> Finding:
+    """Record or change a finding of an inspection the actor records (its text, responsible unit, deadline), while
+    it is still open."""
+    stored = None
+    if finding.pk:
+        require_may_change(finding, actor)
+        stored = stored_for_update(finding, expected_version)
+        require(stored.status in OPEN_STATUSES, _("A rectified or verified finding is not changed."))
+    require(
+        Inspection.objects.in_area_of(actor).filter(pk=finding.inspection_id).exists(),
+        _("Findings are recorded by those who record the inspection."),
+    )
+    return save_checked(finding, actor=actor, stored=stored)
+
+
+def _may_rectify(finding: Finding, actor: Any) -> bool:
+    scope = scope_of(actor)
+    if scope.city:
+        return True
+    if scope.writes and scope.school_id:
+        return finding.school_id == scope.school_id
+    if scope.writes and scope.county_id:
+        return finding.county_id == scope.county_id or (
+            finding.school_id is not None and finding.school.county_id == scope.county_id
+        )
+    return False
+
+
+@transaction.atomic
+def finding_rectify(
+    *, finding: Finding, actor: Any, expected_version: int | None = None, now: datetime.datetime | None = None
+) -> Finding:
+    """The responsible school (or its county bureau, or the bureau for a finding about itself) records what it
+    did, with evidence: open or reopened → rectified."""
+    require(_may_rectify(finding, actor), _("Only the responsible school or bureau records the rectification."))
+    stored = stored_for_update(finding, expected_version)
+    require(stored.status in OPEN_STATUSES, _("Only an open or reopened finding is rectified."))
+    if not finding.rectification.strip():
+        raise ValidationError({"rectification": _("Say what was done to rectify it.")})
+    stored.rectification = finding.rectification
+    stored.rectification_file = finding.rectification_file
+    stored.status = FindingStatus.RECTIFIED
+    stored.rectified_at = now or timezone.now()
+    return save_checked(stored, actor=actor, stored=stored)
+
+
+@transaction.atomic
+def finding_verify(*, finding: Finding, actor: Any, accept: bool = True, note: str = "") -> Finding:
+    """The city verifies a rectification (rectified → verified) or reopens the finding with a note."""
+    require(scope_of(actor).city, _("The city bureau verifies rectifications."))
+    stored = stored_for_update(finding)
+    require(stored.status == FindingStatus.RECTIFIED, _("Only a rectified finding is verified or reopened."))
+    if not accept and not note.strip():
+        raise ValidationError({"verification_note": _("Say why the finding is reopened.")})
+    stored.status = FindingStatus.VERIFIED if accept else FindingStatus.REOPENED
+    stored.verified_at = timezone.now() if accept else None
+    stored.verification_note = note
+    return save_checked(stored, actor=actor, stored=stored, reason=note)
+
+
+def may_verify(actor: Any) -> bool:
+    return scope_of(actor).city
+
+
+__all__ = [
+    "NotAllowed",
+    "checklist_item_save",
+    "finding_rectify",
+    "finding_save",
+    "finding_verify",
+    "inspection_item_save",
+    "inspection_save",
+    "inspection_sign",
+]

@@ -33,6 +33,10 @@ class Scope:
     county_id: int | None = None  # county bureau staff or a county inspector: that county
     school_id: int | None = None  # school staff: that school
     nothing: bool = False  # no role: sees nothing
+    # The inspections this user records (R28): "county" (a county inspector or bureau: its county's
+    # self-inspections), "city" (a city-wide inspector: re-inspections of any county), "region" (a region
+    # inspector: spot checks); "" none. The city bureau (`city`) may do all of it.
+    inspects: str = ""
 
 
 NOTHING = Scope(nothing=True)
@@ -64,11 +68,13 @@ def _compute(user: Any) -> Scope:
     if profile.role == Role.CITY:
         return CITY
     if profile.role == Role.REGION:
-        return Scope(everything=True)
+        return Scope(everything=True, inspects="region")
     if profile.role == Role.INSPECTOR:
-        return Scope(county_id=profile.county_id) if profile.county_id else Scope(everything=True)
+        if profile.county_id:
+            return Scope(county_id=profile.county_id, inspects="county")
+        return Scope(everything=True, inspects="city")
     if profile.role == Role.COUNTY:
-        return Scope(county_id=profile.county_id, writes=True)
+        return Scope(county_id=profile.county_id, writes=True, inspects="county")
     if profile.role == Role.SCHOOL:
         return Scope(school_id=profile.school_id, writes=True)
     return NOTHING

@@ -1,2 +1,66 @@
-# The land of tests/accounts (two counties, a paired district, a user per role) serves these tests too.
-from tests.accounts.conftest import as_user, land  # noqa: F401
+import datetime
+
+import pytest
+
+from accounts.services import user_create
+from activities.liuzhou import norms_ensure
+from inspections.choices import ItemResult, Level, Rating
+from inspections.liuzhou import checklist_ensure
+from inspections.models import Inspection
+from inspections.services import inspection_item_save, inspection_save, inspection_sign
+from liuzhou_pairing.actors import SYSTEM
+from pairings.models import Semester
+from tests.accounts.conftest import PASSWORD
+
+DAY = datetime.date(2016, 12, 1)
+
+
+class Insp:
+    """The activities' land (tests/activities) with the plan's norms and checklist, the semester 2016-1, and a
+    city-wide inspector beside the land's county inspector and region inspector."""
+
+    def __init__(self, the_acts):
+        self.acts = the_acts
+        self.land = the_acts.land
+        norms_ensure(cycle=self.land.cycle)
+        checklist_ensure()
+        self.semester = Semester.objects.get(cycle=self.land.cycle, academic_year=2016, term=1)
+        self.users = dict(the_acts.users)
+        self.users["county_inspector"] = self.users["inspector"]
+        self.users["city_inspector"] = user_create(
+            actor=SYSTEM, username="city_inspector", role="inspector", password=PASSWORD
+        )[0]
+
+    def inspection(self, actor="county_inspector", level=Level.COUNTY_SELF, **fields):
+        values = {"level": level, "semester": self.semester, "date": DAY, "inspectors": "王督学"}
+        if not {"county", "school", "pairing"} & set(fields):
+            values["county"] = self.land.own
+        values.update(fields)
+        user = self.users[actor] if isinstance(actor, str) else actor
+        return inspection_save(inspection=Inspection(**values), actor=user)
+
+    def judge_all(self, inspection, actor="county_inspector", result=ItemResult.PASS, **fields):
+        user = self.users[actor] if isinstance(actor, str) else actor
+        for item in inspection.items.all():
+            item.result = result
+            for name, value in fields.items():
+                setattr(item, name, value)
+            inspection_item_save(item=item, actor=user)
+
+    def signed(self, actor="county_inspector", **fields):
+        inspection = self.inspection(actor=actor, **fields)
+        self.judge_all(inspection, actor=actor)
+        inspection.refresh_from_db()
+        inspection.rating = Rating.GOOD
+        user = self.users[actor]
+        inspection = inspection_save(inspection=inspection, actor=user)
+        return inspection_sign(inspection=inspection, actor=user)
+
+
+@pytest.fixture
+def insp(request):
+    return Insp(request.getfixturevalue("acts"))
+
+
+from tests.accounts.conftest import as_user, land  # noqa: E402, F401
+from tests.activities.conftest import acts  # noqa: E402, F401

@@ -1,0 +1,163 @@
+"""The inspections' admin: who reaches which page (the permission matrix of the new models), the checklist inline,
+facts shown, the sign action, findings per school and the overdue filter."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+
+from inspections.choices import FindingStatus, InspectionStatus, ItemResult, Rating
+from inspections.models import Finding, Inspection
+from inspections.services import finding_save, inspection_save
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ["city", "county", "county_inspector", "city_inspector", "region", "recipient", "helper"]
+INSPECTORS = {"city", "county", "county_inspector", "city_inspector", "region"}
+
+# model: {action: roles allowed} for a draft county self-inspection of the own county and its finding.
+MATRIX = {
+    "inspection": {
+        "list": set(ROLES) - {"helper", "recipient"} | {"helper", "recipient"},
+        "view": INSPECTORS,
+        "add": INSPECTORS,
+        "change": {"city", "county", "county_inspector"},
+    },
+    "finding": {
+        "list": set(ROLES),
+        "view": INSPECTORS | {"recipient"},
+        "add": INSPECTORS,
+        "change": {"city", "county", "county_inspector", "recipient"},
+    },
+    "checklistitem": {
+        "list": set(ROLES) - {"helper", "recipient"},
+        "view": set(ROLES) - {"helper", "recipient"},
+        "add": {"city"},
+        "change": {"city"},
+    },
+}
+CELLS = [(role, model, action) for model in MATRIX for role in ROLES for action in MATRIX[model]]
+
+
+@pytest.fixture
+def world(insp):
+    draft = insp.inspection()
+    signed = insp.signed(school=insp.land.own_school)
+    finding = finding_save(
+        finding=Finding(inspection=signed, school=insp.land.own_school, text="台账不全",
+                        deadline=datetime.date(2016, 12, 20)),
+        actor=insp.users["county_inspector"],
+    )  # fmt: skip
+    return {"inspection": draft, "finding": finding, "checklistitem": draft.items.first(), "insp": insp}
+
+
+def login(client, insp, role):
+    client.force_login(insp.users[role])
+    return client
+
+
+def served(client, model, action, obj) -> bool:
+    prefix = f"admin:inspections_{model}"
+    if action == "list":
+        response = client.get(reverse(f"{prefix}_changelist"))
+    elif action == "add":
+        response = client.get(reverse(f"{prefix}_add"))
+    else:
+        response = client.get(reverse(f"{prefix}_change", args=[obj.pk]))
+        if action == "change" and response.status_code == 200:
+            return response.context["has_change_permission"]
+    assert response.status_code in (200, 302, 403), (model, action, response.status_code)
+    return response.status_code == 200
+
+
+@pytest.mark.parametrize(("role", "model", "action"), CELLS, ids=[f"{r}-{m}-{a}" for r, m, a in CELLS])
+def test_r28_permission_matrix_of_the_inspection_models(client, world, role, model, action):
+    insp = world["insp"]
+    obj = world[model]
+    if model == "checklistitem":
+        from inspections.models import ChecklistItem
+
+        obj = ChecklistItem.objects.first()
+    expected = role in MATRIX[model][action]
+    assert served(login(client, insp, role), model, action, obj) is expected
+
+
+def test_r30_the_inspection_page_shows_the_items_and_the_live_facts(client, world):
+    insp = world["insp"]
+    response = login(client, insp, "county_inspector").get(
+        reverse("admin:inspections_inspection_change", args=[world["inspection"].pk])
+    )
+    html = response.content.decode()
+    assert "有组织" in html and "来自系统的实时数据" in html and "达标结对" in html
+
+
+def test_r28_the_sign_action_signs_a_judged_draft_and_leaves_an_unjudged_one(client, world):
+    insp = world["insp"]
+    judged = world["inspection"]
+    insp.judge_all(judged)
+    judged.refresh_from_db()
+    judged.rating = Rating.GOOD
+    inspection_save(inspection=judged, actor=insp.users["county_inspector"])
+    unjudged = insp.inspection(school=insp.land.own_school)
+    response = login(client, insp, "county_inspector").post(
+        reverse("admin:inspections_inspection_changelist"),
+        {"action": "sign_selected", "_selected_action": [judged.pk, unjudged.pk]},
+        follow=True,
+    )
+    assert response.status_code == 200
+    assert Inspection.objects.get(pk=judged.pk).status == InspectionStatus.SIGNED
+    assert Inspection.objects.get(pk=unjudged.pk).status == InspectionStatus.DRAFT
+    assert Inspection.objects.get(pk=judged.pk).facts["as_of"]
+
+
+def test_r28_a_school_lists_what_it_must_fix_and_records_the_rectification(client, world):
+    insp = world["insp"]
+    finding = world["finding"]
+    client = login(client, insp, "recipient")
+    response = client.get(reverse("admin:inspections_finding_changelist"))
+    assert list(response.context["cl"].result_list) == [finding]
+    url = reverse("admin:inspections_finding_change", args=[finding.pk])
+    response = client.post(url, {"rectification": "已补齐台账", "edit_version": finding.version})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    finding.refresh_from_db()
+    assert finding.status == FindingStatus.RECTIFIED and finding.text == "台账不全"
+
+
+def test_r28_the_overdue_filter_and_the_city_verifies(client, world):
+    insp = world["insp"]
+    finding = world["finding"]
+    client = login(client, insp, "city")
+    response = client.get(reverse("admin:inspections_finding_changelist") + "?overdue=yes")
+    assert list(response.context["cl"].result_list) == [finding]  # its deadline lies in 2016
+    response = client.get(reverse("admin:inspections_finding_changelist") + f"?county={insp.land.other.pk}")
+    assert list(response.context["cl"].result_list) == []
+    finding.rectification = "已补齐"
+    from inspections.services import finding_rectify
+
+    finding_rectify(finding=finding, actor=insp.users["recipient"])
+    client.post(
+        reverse("admin:inspections_finding_changelist"),
+        {"action": "verify_selected", "_selected_action": [finding.pk]},
+    )
+    assert Finding.objects.get(pk=finding.pk).status == FindingStatus.VERIFIED
+
+
+def test_r28_judging_items_in_the_inline(client, world):
+    insp = world["insp"]
+    inspection = world["inspection"]
+    items = list(inspection.items.all())
+    data = {
+        "level": inspection.level, "semester": inspection.semester_id, "county": inspection.county_id,
+        "date": "2016-12-01", "inspectors": "王督学", "rating": "good", "edit_version": inspection.version,
+        "items-TOTAL_FORMS": len(items), "items-INITIAL_FORMS": len(items), "items-MIN_NUM_FORMS": 0,
+        "items-MAX_NUM_FORMS": 0, "findings-TOTAL_FORMS": 0, "findings-INITIAL_FORMS": 0,
+        "findings-MIN_NUM_FORMS": 0, "findings-MAX_NUM_FORMS": 1000,
+    }  # fmt: skip
+    for i, item in enumerate(items):
+        data.update({f"items-{i}-id": item.pk, f"items-{i}-inspection": inspection.pk,
+                     f"items-{i}-result": ItemResult.PASS, f"items-{i}-note": "", f"items-{i}-score": "",
+                     f"items-{i}-edit_version": item.version})  # fmt: skip
+    client = login(client, insp, "county_inspector")
+    response = client.post(reverse("admin:inspections_inspection_change", args=[inspection.pk]), data)
+    assert response.status_code == 302, response.content.decode()[-3000:]
+    assert set(inspection.items.values_list("result", flat=True)) == {ItemResult.PASS}
