@@ -11,6 +11,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import path, reverse
 from django.utils.functional import lazy
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
@@ -633,7 +634,7 @@ class EvidenceAdmin(EvidenceDisplayMixin, ServiceErrorsMixin, ScopedAdminMixin, 
             .distinct()[:20]
         )
         links = [(reverse("admin:activities_activity_change", args=[a.pk]), f"{a}（{a.pairing}）") for a in others]
-        return format_html_join(format_html("<br>"), '<a href="{}">{}</a>', links) if links else "—"
+        return format_html_join(mark_safe("<br>"), '<a href="{}">{}</a>', links) if links else "—"
 
     def get_fields(self, request, obj=None):
         return ["activity", "file", "reason"] if obj is None else self.VIEW_FIELDS
