@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -47,6 +48,7 @@ from .services import (
     inspection_item_save,
     inspection_save,
     inspection_sign,
+    levels_recorded_by,
     may_inspect,
     may_record_spot_check,
     may_verify,
@@ -138,23 +140,59 @@ class SpotCheckAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         )
         if not pairings:
             return "—"
+        viewer = getattr(obj, "_viewer", None)
+        records = viewer is not None and Level.REGION_SPOT_CHECK in levels_recorded_by(viewer)
+        inspected: dict[int, list[Inspection]] = {}
+        for inspection in obj.inspections.order_by("date", "pk"):
+            inspected.setdefault(inspection.pairing_id, []).append(inspection)
+
+        def state(pairing) -> str:
+            done = inspected.get(pairing.pk, [])
+            links = format_html_join(
+                "、",
+                '<a href="{}">{}（{}）</a>',
+                (
+                    (reverse("admin:inspections_inspection_change", args=[i.pk]), i.date, i.get_status_display())
+                    for i in done
+                ),
+            )
+            if done or not records:
+                return links or gettext("not inspected yet")
+            query = urlencode(
+                {"level": Level.REGION_SPOT_CHECK, "semester": obj.semester_id, "pairing": pairing.pk,
+                 "spot_check": obj.pk}
+            )  # fmt: skip
+            return format_html(
+                '<a href="{}?{}">{}</a>',
+                reverse("admin:inspections_inspection_add"),
+                query,
+                gettext("Record its inspection"),
+            )
+
         rows = format_html_join(
             "",
-            '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td></tr>',
+            '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
             (
                 (county_display_name(p.recipient.county), reverse("admin:pairings_pairing_change", args=[p.pk]),
-                 p.helper.name, p.recipient.name)
+                 p.helper.name, p.recipient.name, state(p))
                 for p in pairings
             ),
         )  # fmt: skip
         return format_html(
-            '<table class="spot-check-sample"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            '<table class="spot-check-sample"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
             "<tbody>{}</tbody></table>",
             gettext("county"),
             gettext("helper"),
             gettext("recipient"),
+            gettext("spot-check inspection"),
             rows,
         )
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user  # who reads the page: offered the link to record an inspection
+        return obj
 
     def save_model(self, request, obj, form, change):
         sample, saved = spot_check_draw(
@@ -216,6 +254,7 @@ class InspectionItemInline(VersionedInlineMixin, admin.TabularInline):
     can_delete = False
     fields = ["code", "text", *ITEM_FIELDS]
     readonly_fields = ["code", "text"]
+    classes = ["inspection-items"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
@@ -266,6 +305,21 @@ class InspectionAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
     autocomplete_fields = ["school", "pairing"]
     inlines = [InspectionItemInline, FindingInline]
     actions = ["sign_selected"]
+
+    class Media:
+        css = {"all": ["inspections/inspection.css"]}
+
+    def get_fields(self, request, obj=None):
+        # A re-inspection names the self-inspection it reviews, a region spot check its sample; other levels
+        # neither. The add page knows the level when a link gives it (?level=…).
+        fields = list(super().get_fields(request, obj))
+        level = obj.level if obj is not None else request.GET.get("level")
+        if level in Level.values:
+            if level != Level.CITY_REVIEW:
+                fields.remove("reviews")
+            if level != Level.REGION_SPOT_CHECK:
+                fields.remove("spot_check")
+        return fields
 
     @admin.display(description=_("inspected unit"))
     def inspected_shown(self, obj: Inspection) -> str:
