@@ -263,7 +263,22 @@ class InspectionItemInline(VersionedInlineMixin, admin.TabularInline):
         fields = super().get_fields(request, obj)
         if obj is not None and obj.level != Level.CITY_REVIEW:
             fields = [f for f in fields if f not in ("review", "review_note")]
+        elif obj is not None:
+            fields = [*fields[:2], "self_result", *fields[2:]]
         return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "self_result"]
+
+    @admin.display(description=_("the county's own result"))
+    def self_result(self, item: InspectionItem) -> str:
+        """What the reviewed self-inspection found for the same item, beside the re-inspection's judgement."""
+        reviewed = item.inspection.reviews if item.pk and item.inspection.reviews_id else None
+        own = reviewed.items.filter(code=item.code).first() if reviewed else None
+        if own is None:
+            return "—"
+        result = own.get_result_display() if own.result else (own.score if own.score is not None else "—")
+        return f"{result}（{own.note}）" if own.note else str(result)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -298,8 +313,8 @@ class InspectionAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
     """Inspections at the three levels: the checklist judged item by item beside the system's facts, then
     signed; a signed inspection is read-only."""
 
-    fields = [*INSPECTION_FIELDS, "status", "signed_at", "facts_shown"]
-    readonly_fields = ["status", "signed_at", "facts_shown"]
+    fields = [*INSPECTION_FIELDS, "status", "signed_at", "reviewed_by_shown", "facts_shown"]
+    readonly_fields = ["status", "signed_at", "reviewed_by_shown", "facts_shown"]
     list_display = ["date", "level", "inspected_shown", "semester", "rating", "is_special", "status"]
     list_filter = ["level", "semester", "status", "is_special"]
     autocomplete_fields = ["school", "pairing"]
@@ -314,6 +329,8 @@ class InspectionAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
         # neither. The add page knows the level when a link gives it (?level=…).
         fields = list(super().get_fields(request, obj))
         level = obj.level if obj is not None else request.GET.get("level")
+        if level != Level.COUNTY_SELF or obj is None:
+            fields.remove("reviewed_by_shown")
         if level in Level.values:
             if level != Level.CITY_REVIEW:
                 fields.remove("reviews")
@@ -324,6 +341,37 @@ class InspectionAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
     @admin.display(description=_("inspected unit"))
     def inspected_shown(self, obj: Inspection) -> str:
         return str(obj.inspected)
+
+    @admin.display(description=_("city re-inspection"))
+    def reviewed_by_shown(self, obj: Inspection):
+        """On a county self-inspection, the city's signed re-inspections of it: the county sees the result, each
+        overturned item with the city's note."""
+        if obj is None or obj.pk is None:
+            return "—"
+        reviews = obj.reviewed_by.filter(status=InspectionStatus.SIGNED).prefetch_related("items")
+        parts = []
+        for review in reviews.order_by("date", "pk"):
+            overturned = [i for i in review.items.all() if i.review == "overturns"]
+            if overturned:
+                detail = format_html_join(
+                    "", "<li>{} {}：{}</li>", ((i.code, i.text, i.review_note) for i in overturned)
+                )  # fmt: skip
+                summary = gettext("%(n)d items overturned:") % {"n": len(overturned)}
+            else:
+                detail, summary = "", gettext("every item confirmed.")
+            parts.append(
+                format_html(
+                    '<p><a href="{}">{}</a>（{}）：{}</p><ul>{}</ul>',
+                    reverse("admin:inspections_inspection_change", args=[review.pk]),
+                    review,
+                    review.get_rating_display(),
+                    summary,
+                    detail,
+                )
+            )
+        if not parts:
+            return gettext("not re-inspected yet")
+        return format_html_join("", "{}", ((p,) for p in parts))
 
     @admin.display(description=_("facts from the system"))
     def facts_shown(self, obj: Inspection):
@@ -540,14 +588,34 @@ class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
     def has_add_permission(self, request, *args):
         return super().has_add_permission(request, *args) and may_inspect(request.user)
 
+    @admin.display(description=_("inspection"))
+    def inspection_shown(self, obj: Finding):
+        # Linked only for those who may open it: a school reads findings about itself made in a county's
+        # inspection it does not see.
+        inspection = obj.inspection
+        viewer = getattr(obj, "_viewer", None)
+        if viewer is not None and Inspection.objects.for_user(viewer).filter(pk=inspection.pk).exists():
+            url = reverse("admin:inspections_inspection_change", args=[inspection.pk])
+            return format_html('<a href="{}">{}</a>', url, inspection)
+        return str(inspection)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user
+        return obj
+
     def get_fields(self, request, obj=None):
-        return [*FINDING_FIELDS, *RECTIFICATION_FIELDS, "status", "rectified_at", "verified_at", "verification_note"]
+        fields = [*FINDING_FIELDS, *RECTIFICATION_FIELDS, "status", "rectified_at", "verified_at", "verification_note"]
+        if obj is not None:
+            fields[fields.index("inspection")] = "inspection_shown"
+        return fields
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is None:
             return [*fields, *RECTIFICATION_FIELDS]
-        fields.append("inspection")
+        fields.append("inspection_shown")
         rectifies = _may_rectify(obj, request.user) and obj.status in OPEN_STATUSES
         records = Inspection.objects.in_area_of(request.user).filter(pk=obj.inspection_id).exists()
         if not rectifies:
