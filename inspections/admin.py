@@ -118,6 +118,10 @@ class SpotCheckAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         extra_context = {**(extra_context or {}), "show_save_and_add_another": False, "show_save_and_continue": False}
         return super().add_view(request, form_url, extra_context)
 
+    def has_view_permission(self, request, obj=None):
+        # The samples are the region's: a county inspector, who reads only its county, is not shown them at all.
+        return super().has_view_permission(request, obj) and scope_of(request.user).everything
+
     def has_add_permission(self, request, *args):
         # The region inspector changes nothing else (its scope does not write), but it draws the samples.
         return admin.ModelAdmin.has_add_permission(self, request) and may_record_spot_check(request.user)

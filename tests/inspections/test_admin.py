@@ -35,8 +35,18 @@ MATRIX = {
         "view": set(ROLES) - {"helper", "recipient"},
         "add": {"city"},
         "change": {"city"},
+        "delete": set(),
+    },
+    "spotcheck": {
+        "list": {"city", "city_inspector", "region"},
+        "view": {"city", "city_inspector", "region"},
+        "add": {"region"},  # the city may record one from the command line only
+        "change": set(),  # a drawn sample is kept as it was drawn
+        "delete": set(),
     },
 }
+MATRIX["inspection"]["delete"] = set()  # never deleted; a signed one never changes
+MATRIX["finding"]["delete"] = set()
 CELLS = [(role, model, action) for model in MATRIX for role in ROLES for action in MATRIX[model]]
 
 
@@ -49,7 +59,8 @@ def world(insp):
                         deadline=datetime.date(2016, 12, 20)),
         actor=insp.users["county_inspector"],
     )  # fmt: skip
-    return {"inspection": draft, "finding": finding, "checklistitem": draft.items.first(), "insp": insp}
+    spot_check = insp.sample(size=1)
+    return {"inspection": draft, "finding": finding, "checklistitem": None, "spotcheck": spot_check, "insp": insp}
 
 
 def login(client, insp, role):
@@ -63,6 +74,8 @@ def served(client, model, action, obj) -> bool:
         response = client.get(reverse(f"{prefix}_changelist"))
     elif action == "add":
         response = client.get(reverse(f"{prefix}_add"))
+    elif action == "delete":
+        response = client.get(reverse(f"{prefix}_delete", args=[obj.pk]))
     else:
         response = client.get(reverse(f"{prefix}_change", args=[obj.pk]))
         if action == "change" and response.status_code == 200:
