@@ -139,6 +139,7 @@ class DemoInspections:
         self.today = today
         self.count = 0
         self.findings = 0  # findings made so far: the next one takes the next state of FINDING_STATES
+        self.said: dict[tuple[str, int], set[str]] = {}  # the findings' texts about each unit
         self.last_day = min(semester.ends_on, today)
 
     # --- Inspections ---------------------------------------------------------------------------------------
@@ -223,7 +224,11 @@ class DemoInspections:
         """Record a finding about `school` or `county` and take it to `state` (else the next of FINDING_STATES)."""
         state = state or FINDING_STATES[self.findings % len(FINDING_STATES)]
         self.findings += 1
-        text, done = self.rng.choice(SCHOOL_FINDINGS if school is not None else BUREAU_FINDINGS)
+        unit = ("school", school.pk) if school is not None else ("county", county.pk)
+        pool = SCHOOL_FINDINGS if school is not None else BUREAU_FINDINGS
+        fresh = [pair for pair in pool if pair[0] not in self.said.setdefault(unit, set())]  # no finding twice
+        text, done = self.rng.choice(fresh or pool)
+        self.said[unit].add(text)
         if state == "overdue":  # due a month after the inspection, which lies in the past
             deadline = min(inspection.date + datetime.timedelta(days=30), self.today - datetime.timedelta(days=1))
         elif state in ("open", "reopened"):  # still to be done: due a while from today

@@ -125,6 +125,8 @@ def test_generate_demo_makes_every_kind_of_inspection_and_finding_reproducibly_a
     assert findings.filter(status=FindingStatus.OPEN, deadline__gte=today).exists()
     assert findings.exclude(school=None).exists() and findings.exclude(county=None).exists()
     assert findings.filter(inspection__level=Level.CITY_REVIEW).exists()
+    said = Counter(findings.values_list("school", "county", "text"))
+    assert said.most_common(1)[0][1] == 1  # no unit is told the same thing twice
     for finding in findings.exclude(status__in=(FindingStatus.OPEN,)):
         assert finding.rectification and finding.rectification_file and finding.rectified_at
     assert not findings.filter(status=FindingStatus.VERIFIED, verified_at=None).exists()
