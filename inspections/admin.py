@@ -534,6 +534,21 @@ class OverdueFilter(admin.SimpleListFilter):
         return queryset
 
 
+class ToFixFilter(admin.SimpleListFilter):
+    """Findings still to be fixed (open or reopened), overdue or not: the list a school or bureau works through."""
+
+    title = _("to fix")
+    parameter_name = "to_fix"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Still to be fixed"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset
+
+
 class CountyFilter(admin.SimpleListFilter):
     """The county a finding belongs to: the bureau itself or the school's county (the city's list per county)."""
 
@@ -568,7 +583,7 @@ class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
 
     form = FindingForm
     list_display = ["text_shown", "responsible_shown", "deadline", "status", "overdue_shown"]
-    list_filter = [OverdueFilter, "status", CountyFilter]
+    list_filter = [ToFixFilter, OverdueFilter, "status", CountyFilter]
     readonly_fields = ["status", "rectified_at", "verified_at", "verification_note"]
     autocomplete_fields = ["school"]
     actions = ["verify_selected", "reopen_selected"]

@@ -8,6 +8,7 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         _register_inspections()
+        _register_home()
 
 
 def _register_inspections() -> None:
@@ -34,3 +35,12 @@ def _register_demo() -> None:
     from .demo import demo_inspections_clear, demo_inspections_generate
 
     register_demo_step(50, demo_inspections_generate, clear=demo_inspections_clear)
+
+
+def _register_home() -> None:
+    """The home page's items of the inspections, after the activities' (20)."""
+    from liuzhou_pairing.home import register_home_items
+
+    from .home import inspection_home_items
+
+    register_home_items(30, inspection_home_items)

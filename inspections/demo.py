@@ -12,7 +12,7 @@ sample of the semester, drawn with the run's seed.
 
 Everything is written through inspections/services.py as the system, so every rule applies, and signed on the
 inspection's date, so the frozen facts carry that date. The same seed gives the same records. The inspections made
-here are known by the reason in their first history row; clearing removes them and anything hanging on them, every
+here are marked `is_demo`; clearing removes them and anything hanging on them, every
 inspection and finding of a demo school or pairing (which go too), and the demo's spot-check samples.
 """
 
@@ -95,9 +95,8 @@ def demo_inspections_clear(**kwargs) -> int:
     or pairing (which go when the demo is cleared), re-inspections of any of them, and the demo's spot-check
     samples, with their files and history; other inspections and samples are never touched. Runs before the demo
     activities and pairings are cleared. Return how many inspections, findings and samples were removed."""
-    made = Inspection.history.filter(history_type="+", history_change_reason=REASON).values_list("id", flat=True)
     demo_unit = Q(school__is_demo=True) | Q(pairing__helper__is_demo=True) | Q(pairing__recipient__is_demo=True)
-    ids = set(Inspection.objects.filter(Q(pk__in=list(made)) | demo_unit).values_list("pk", flat=True))
+    ids = set(Inspection.objects.filter(Q(is_demo=True) | demo_unit).values_list("pk", flat=True))
     ids |= set(Inspection.objects.filter(reviews_id__in=ids).values_list("pk", flat=True))
     findings = Finding.objects.filter(Q(inspection_id__in=ids) | Q(school__is_demo=True))
     finding_ids = list(findings.values_list("pk", flat=True))
@@ -160,7 +159,8 @@ class DemoInspections:
         inspection = Inspection(
             level=level, semester=self.semester, date=day, inspectors=self.inspectors(), **fields
         )  # fmt: skip
-        inspection._change_reason = REASON  # its first history row marks it as the demo's (see the clear)
+        inspection.is_demo = True
+        inspection._change_reason = REASON
         inspection = inspection_save(inspection=inspection, actor=SYSTEM)
         self.count += 1
         return inspection

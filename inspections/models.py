@@ -258,6 +258,7 @@ class Inspection(Versioned):
         editable=False,
     )
     facts = models.JSONField(_("facts at signing"), default=dict, blank=True, editable=False)
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
 
     objects = InspectionQuerySet.as_manager()
     history = History()
@@ -342,14 +343,14 @@ class InspectionItem(Versioned):
 class FindingQuerySet(models.QuerySet):
     def for_user(self, user) -> "FindingQuerySet":
         """Return the findings `user` may see: the city, the region and city-wide inspectors all; a county those
-        about its bureau and its schools; a school those about itself."""
+        about its bureau and its schools; a school those about itself, once their inspection is signed."""
         scope = scope_of(user)
         if scope.everything:
             return self
         if scope.county_id:
             return self.filter(Q(county_id=scope.county_id) | Q(school__county_id=scope.county_id))
         if scope.school_id:
-            return self.filter(school_id=scope.school_id)
+            return self.filter(school_id=scope.school_id, inspection__status=InspectionStatus.SIGNED)
         return self.none()
 
     def in_area_of(self, user) -> "FindingQuerySet":

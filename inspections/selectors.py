@@ -164,8 +164,8 @@ def inspection_facts(inspection: Inspection, *, today: datetime.date | None = No
         county = inspection.county
         facts["coverage_gaps"] = [
             {"stage": row.stage_label, "uncovered": [s.name for s in row.uncovered]}
-            for row in coverage(cycle=cycle, user=SYSTEM)
-            if row.county is not None and row.county.pk == county.pk and row.uncovered
+            for row in coverage(cycle=cycle, user=SYSTEM, county=county)
+            if row.uncovered
         ]
         live = pairings.filter(cycle=cycle).live().with_warnings().select_related("helper", "recipient")
         facts["warnings"] = [

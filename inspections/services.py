@@ -287,6 +287,10 @@ def finding_rectify(
     require(_may_rectify(finding, actor), _("Only the responsible school or bureau records the rectification."))
     stored = stored_for_update(finding, expected_version)
     require(stored.status in OPEN_STATUSES, _("Only an open or reopened finding is rectified."))
+    require(
+        stored.inspection.status == InspectionStatus.SIGNED,
+        _("The inspection that found this is not signed yet: it is rectified once the inspection is signed."),
+    )
     if not finding.rectification.strip():
         raise ValidationError({"rectification": _("Say what was done to rectify it.")})
     stored.rectification = finding.rectification

@@ -99,10 +99,10 @@ def pairable_schools(*, user: Any) -> QuerySet[School]:
     return School.objects.filter(county_id__in=partners)
 
 
-def coverage(*, cycle: Cycle, user: Any) -> list[CoverageRow]:
-    """Return, per county and stage, the active public schools `user` may see that are in no active pairing of
-    `cycle` at that stage (as helper, recipient or lead school), and the share of active private schools that
-    take part.
+def coverage(*, cycle: Cycle, user: Any, county: Any = None) -> list[CoverageRow]:
+    """Return, per county and stage, the active public schools `user` may see (of `county` only, when given) that
+    are in no active pairing of `cycle` at that stage (as helper, recipient or lead school), and the share of
+    active private schools that take part.
 
     Two queries: the (school, stage) pairs of the cycle's active pairings, and the schools themselves.
     """
@@ -114,6 +114,8 @@ def coverage(*, cycle: Cycle, user: Any) -> list[CoverageRow]:
         covered.update({(helper_id, stage), (recipient_id, stage), (lead_id, stage)})
 
     schools = School.objects.for_user(user).active().select_related("county")
+    if county is not None:
+        schools = schools.filter(county=county)
     rows: dict[tuple[int | None, str], CoverageRow] = {}
     for school in schools.only(
         "id", "name", "school_type", "ownership", "county__code", "county__name", "county__short_name"

@@ -268,6 +268,27 @@ def test_r28_findings_rectified_by_the_school_verified_or_reopened_by_the_city(i
     assert finding.history.count() >= 5
 
 
+def test_r28_a_finding_of_a_draft_is_not_shown_to_the_school_nor_rectified_until_the_inspection_is_signed(insp):
+    draft = insp.inspection(school=insp.land.own_school)
+    finding = finding_save(
+        finding=Finding(
+            inspection=draft, school=insp.land.own_school, text="台账不全", deadline=datetime.date(2017, 1, 1)
+        ),
+        actor=insp.users["county_inspector"],
+    )
+    assert not Finding.objects.for_user(insp.users["recipient"]).exists()
+    finding.rectification = "已补齐"
+    with pytest.raises(NotAllowed, match="尚未签署"):
+        finding_rectify(finding=finding, actor=insp.users["county"])
+    insp.judge_all(draft)
+    draft.refresh_from_db()
+    draft.rating = Rating.GOOD
+    draft = inspection_save(inspection=draft, actor=insp.users["county_inspector"])
+    inspection_sign(inspection=draft, actor=insp.users["county_inspector"])
+    assert list(Finding.objects.for_user(insp.users["recipient"])) == [finding]
+    assert finding_rectify(finding=finding, actor=insp.users["recipient"]).status == FindingStatus.RECTIFIED
+
+
 def test_r28_overdue_findings_follow_from_the_deadline_and_status(insp):
     inspection = insp.signed()
     actor = insp.users["county_inspector"]
