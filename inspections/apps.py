@@ -38,9 +38,9 @@ def _register_demo() -> None:
 
 
 def _register_home() -> None:
-    """The home page's items of the inspections, after the activities' (20)."""
+    """The home page's items of the inspections: before the activities' long list of norms per pairing (20)."""
     from liuzhou_pairing.home import register_home_items
 
     from .home import inspection_home_items
 
-    register_home_items(30, inspection_home_items)
+    register_home_items(15, inspection_home_items)
