@@ -8,6 +8,7 @@ class InspectionsConfig(AppConfig):
 
     def ready(self) -> None:
         _register_inspections()
+        _register_reports()
 
 
 def _register_inspections() -> None:
@@ -24,3 +25,13 @@ def _register_inspections() -> None:
     register_protected_upload(Inspection, "report")
     register_protected_upload(Finding, "rectification_file")
     register_admin_order("inspections", 18, ["inspection", "finding", "spotcheck", "checklistitem"])
+
+
+def _register_reports() -> None:
+    """The report pages (the special inspection, the assessment input, the rectification list) on the home page."""
+    from liuzhou_pairing.reports import register_report
+
+    from .views import REPORTS
+
+    for report in REPORTS:
+        register_report(report)
