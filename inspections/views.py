@@ -161,14 +161,23 @@ class AssessmentReport(SemesterReportView):
     def tables(self) -> list[Table]:
         rows = assessment_input(semester=self.semester, user=self.request.user, county=self.county, today=self.today())
 
-        def partners(pairings: list[ComplianceRow], school_id: int) -> str:
-            return "、".join(_partner(p, school_id) for p in pairings)
+        def partners(row: AssessmentRow) -> str:
+            parts = []
+            if row.as_helper:
+                names = "、".join(_partner(p, row.school.pk) for p in row.as_helper)
+                parts.append(_("helps: %(schools)s") % {"schools": names})
+            if row.as_recipient:
+                names = "、".join(_partner(p, row.school.pk) for p in row.as_recipient)
+                parts.append(_("helped by: %(schools)s") % {"schools": names})
+            return "；".join(parts)
 
         def short(row: AssessmentRow) -> str:
             return "；".join(f"{_partner(p, row.school.pk)}（{_short_norms(p)}）" for p in row.short)
 
-        def rating(row: AssessmentRow) -> str:
-            return row.inspection.get_rating_display() if row.inspection else ""
+        def latest(row: AssessmentRow) -> str:
+            if row.inspection is None:
+                return ""
+            return f"{row.inspection.get_rating_display()} · {inspection_name(row.inspection)}"
 
         columns = [
             ReportColumn(
@@ -177,21 +186,18 @@ class AssessmentReport(SemesterReportView):
                 link=lambda r: reverse("admin:schools_school_change", args=[r.school.pk]),
             ),
             ReportColumn(_("county (district)"), lambda r: county_display_name(r.county)),
-            ReportColumn(_("as helper (recipients)"), lambda r: partners(r.as_helper, r.school.pk)),
-            ReportColumn(_("as recipient (helpers)"), lambda r: partners(r.as_recipient, r.school.pk)),
-            ReportColumn(_("pairings in the semester"), lambda r: len(r.pairings), "int"),
-            ReportColumn(_("compliant pairings"), lambda r: r.compliant, "int"),
+            ReportColumn(_("pairings in the semester"), partners),
+            ReportColumn(_("number of pairings"), lambda r: len(r.pairings), "int"),
+            ReportColumn(_("compliant"), lambda r: r.compliant, "int"),
             ReportColumn(
                 _("pairings not compliant"), lambda r: len(r.short), "int", level=lambda r: "danger" if r.short else ""
             ),
             ReportColumn(_("norms not met"), short, level=lambda r: "danger" if r.short else ""),
             ReportColumn(
-                _("latest inspection rating"),
-                rating,
+                _("latest signed inspection"),
+                latest,
                 link=lambda r: inspection_url(r.inspection) if r.inspection else None,
             ),
-            ReportColumn(_("inspection level"), lambda r: r.inspection.get_level_display() if r.inspection else ""),
-            ReportColumn(_("inspection date"), lambda r: r.inspection.date if r.inspection else None, "date"),
             ReportColumn(
                 _("findings to rectify"),
                 lambda r: r.open_findings,

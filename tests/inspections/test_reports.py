@@ -244,26 +244,25 @@ def test_r29_assessment_page_lists_pairings_compliance_latest_rating_and_finding
     rows = {r[0]: r for r in table_rows(html)}
     assert set(rows) == {"甲镇中心小学", "甲村小学", "乙镇中心小学", "乙村小学", "丙区实验小学"}
     central = rows["甲镇中心小学"]
-    assert central[1:8] == ["甲县", "甲村小学", "丙区实验小学", "2", "1", "1", "丙区实验小学（送教 0/2）"]
-    assert central[8:11] == ["合格", "县（区）自查", "2016年12月1日"]
+    assert central[1:7] == ["甲县", "帮扶：甲村小学；受援：丙区实验小学", "2", "1", "1", "丙区实验小学（送教 0/2）"]
+    assert central[7] == "合格 · 县（区）自查 · 2016-12-01"
     recipient = rows["甲村小学"]
-    assert recipient[2:8] == ["", "甲镇中心小学", "1", "1", "0", ""]
-    assert recipient[8:] == ["优秀", "市级复查", "2016年12月20日", "2", "1"]  # the latest; two open, one overdue
-    assert rows["乙村小学"][8:] == ["", "", "", "0", "0"]
+    assert recipient[2:7] == ["受援：甲镇中心小学", "1", "1", "0", ""]
+    assert recipient[7:] == ["优秀 · 市级复查 · 2016-12-20", "2", "1"]  # the latest; two open, one overdue
+    assert rows["乙村小学"][7:] == ["", "0", "0"]
     # Short of a norm and overdue in red.
     assert re.search(r'class="number level-danger">\s*1\s*</td>\s*<td class=" level-danger">\s*丙区实验小学', html)
 
     sheet = workbook(client, ASSESSMENT).active
     assert sheet["A1"].value == f"学校年度考核依据（{SEMESTER}）"
     assert [c.value for c in sheet[2]] == [
-        "学校", "县（区）", "作为帮扶方（受援学校）", "作为受援方（帮扶学校）", "本学期结对数", "达标结对",
-        "未达标结对", "未达到的规定次数", "最近一次督导评定", "督导层级", "督导日期", "待整改问题", "逾期未整改",
+        "学校", "县（区）", "本学期结对", "结对数", "达标", "未达标", "未达到的规定次数",
+        "最近一次督导（评定 · 层级 · 日期）", "待整改", "其中逾期",
     ]  # fmt: skip
     by_school = {r[0]: r for r in sheet_rows(sheet)}
-    assert by_school["甲村小学"][4:8] == (1, 1, 0, None)
-    assert by_school["甲村小学"][8:10] == ("优秀", "市级复查") and by_school["甲村小学"][11:] == (2, 1)
-    assert by_school["甲村小学"][10].date() == datetime.date(2016, 12, 20)
-    assert by_school["甲镇中心小学"][7] == "丙区实验小学（送教 0/2）"
+    assert by_school["甲村小学"][2:7] == ("受援：甲镇中心小学", 1, 1, 0, None)
+    assert by_school["甲村小学"][7:] == ("优秀 · 市级复查 · 2016-12-20", 2, 1)
+    assert by_school["甲镇中心小学"][6] == "丙区实验小学（送教 0/2）"
 
 
 @pytest.mark.parametrize(
