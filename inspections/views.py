@@ -45,10 +45,10 @@ def inspection_name(inspection: Inspection | None) -> str:
 
 class SemesterReportView(ReportView):
     """A report over one semester: `?semester=2016-1`, by default the current one (the latest that has started);
-    an unknown semester is 404. Those who see every county may narrow it to one (`?county=<id>`) when the report
-    says so (`county_filter`)."""
+    an unknown semester is 404; before any semester is set up, the tables are empty and say so. Those who see every
+    county may narrow it to one (`?county=<id>`) when the report says so (`county_filter`)."""
 
-    semester: Semester
+    semester: Semester | None
     county: County | None = None
     county_filter = False
 
@@ -62,8 +62,6 @@ class SemesterReportView(ReportView):
                 raise Http404(_("No such semester.")) from None
         else:
             semester = current_semester(today=self.today()) or (self.semesters[-1] if self.semesters else None)
-        if semester is None:
-            raise Http404(_("No such semester."))
         self.semester = semester
         self.counties = []
         if self.county_filter and scope_of(self.request.user).everything:
@@ -80,8 +78,8 @@ class SemesterReportView(ReportView):
         for semester in self.semesters:
             if semester.token not in seen:
                 seen.add(semester.token)
-                options.append((semester.token, semester.label, semester.token == self.semester.token))
-        choices = [Choice("semester", _("semester"), options)]
+                options.append((semester.token, semester.label, semester == self.semester))
+        choices = [Choice("semester", _("semester"), options)] if options else []
         if self.counties:
             counties = [("", _("all counties"), self.county is None)]
             counties += [(str(c.pk), county_display_name(c), c == self.county) for c in self.counties]
@@ -89,8 +87,14 @@ class SemesterReportView(ReportView):
         return choices
 
     def heading(self) -> str:
+        if self.semester is None:
+            return str(self.title)
         place = f"{county_display_name(self.county)}，" if self.county else ""
         return f"{self.title}（{place}{self.semester.label}）"
+
+    def empty(self, text: str) -> str:
+        """What an empty table says: `text`, or that no semester is set up yet."""
+        return text if self.semester is not None else _("No semester has been set up yet.")
 
 
 class SpecialInspectionReport(SemesterReportView):
@@ -103,7 +107,7 @@ class SpecialInspectionReport(SemesterReportView):
     )
 
     def tables(self) -> list[Table]:
-        rows = special_inspections_signed(semester=self.semester, user=self.request.user)
+        rows = special_inspections_signed(semester=self.semester, user=self.request.user) if self.semester else []
 
         def done_level(row: SpecialInspection) -> str:
             return "" if row.done else "danger"
@@ -126,7 +130,7 @@ class SpecialInspectionReport(SemesterReportView):
             ReportColumn(_("signed by"), lambda r: user_name(r.inspection.signed_by) if r.inspection else ""),
             ReportColumn(_("date signed"), signed_on, "date"),
         ]
-        return [Table(_("Special inspections"), columns, rows, empty=_("No county to show."))]
+        return [Table(_("Special inspections"), columns, rows, empty=self.empty(_("No county to show.")))]
 
 
 def may_read_unit_reports(scope: Scope) -> bool:
@@ -159,7 +163,11 @@ class AssessmentReport(SemesterReportView):
         return may_read_unit_reports(scope)
 
     def tables(self) -> list[Table]:
-        rows = assessment_input(semester=self.semester, user=self.request.user, county=self.county, today=self.today())
+        rows = []
+        if self.semester is not None:
+            rows = assessment_input(
+                semester=self.semester, user=self.request.user, county=self.county, today=self.today()
+            )
 
         def partners(row: AssessmentRow) -> str:
             parts = []
@@ -211,7 +219,9 @@ class AssessmentReport(SemesterReportView):
                 level=lambda r: "danger" if r.overdue_findings else "",
             ),
         ]
-        return [Table(_("Assessment input"), columns, rows, empty=_("No school in a pairing this semester."))]
+        return [
+            Table(_("Assessment input"), columns, rows, empty=self.empty(_("No school in a pairing this semester.")))
+        ]
 
 
 class RectificationReport(SemesterReportView):
@@ -229,9 +239,11 @@ class RectificationReport(SemesterReportView):
         return may_read_unit_reports(scope)
 
     def tables(self) -> list[Table]:
-        counts, findings = rectification_list(
-            semester=self.semester, user=self.request.user, county=self.county, today=self.today()
-        )
+        counts, findings = [], []
+        if self.semester is not None:
+            counts, findings = rectification_list(
+                semester=self.semester, user=self.request.user, county=self.county, today=self.today()
+            )
         today = self.today()
 
         def overdue(finding: Finding) -> bool:
@@ -265,9 +277,9 @@ class RectificationReport(SemesterReportView):
         ]
         tables = []
         if not scope_of(self.request.user).school_id:
-            by_county = Table(_("Findings by county"), summary, counts, empty=_("No county to show."))
+            by_county = Table(_("Findings by county"), summary, counts, empty=self.empty(_("No county to show.")))
             tables.append(by_county)
-        tables.append(Table(_("Findings"), detail, findings, empty=_("No finding this semester.")))
+        tables.append(Table(_("Findings"), detail, findings, empty=self.empty(_("No finding this semester."))))
         return tables
 
 

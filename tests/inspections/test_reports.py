@@ -421,3 +421,12 @@ def test_r28_rectification_list_runs_a_bounded_number_of_queries(login, insp, dj
     assert len(table_rows(html, 1)) == 6
     with django_assert_max_num_queries(12):
         workbook(client, RECTIFICATION)
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_r29_r31_before_any_semester_is_set_up_the_pages_open_and_say_so(as_user, url):
+    """The land of tests/accounts has a cycle whose semesters are not made yet."""
+    html = page(as_user("city"), url)
+    assert "还没有设置学期" in html
+    assert 'name="semester"' not in html
+    assert as_user("city").get(url, {"semester": "2016-1"}).status_code == 404
