@@ -82,12 +82,13 @@ def compliance(
     county: County | int | None = None,
     stage: str | None = None,
     tier: str | None = None,
+    among: Any = None,
 ) -> list[ComplianceRow]:
     """Return, for each pairing `user` may see that was active on any day of `semester` (narrowed to the
-    recipient's `county`, a `stage`, a `tier`), each norm of its cycle that applies to it with its count, and
-    whether it is silent. Only confirmed activities count: a norm of times counts the pairing's activities of its
-    kind; a norm of people the distinct staff taking part in them, of the norm's side (the helper's, the
-    recipient's or both), only leaders and key staff when the norm says so.
+    recipient's `county`, a `stage`, a `tier`, or to the pairings of the queryset `among`), each norm of its
+    cycle that applies to it with its count, and whether it is silent. Only confirmed activities count: a norm of
+    times counts the pairing's activities of its kind; a norm of people the distinct staff taking part in them, of
+    the norm's side (the helper's, the recipient's or both), only leaders and key staff when the norm says so.
 
     Four queries: the pairings, the cycle's norms, the activities per pairing and kind, and the distinct
     participants per pairing, kind, school and post."""
@@ -98,6 +99,8 @@ def compliance(
         pairings = pairings.filter(stage=stage)
     if tier:
         pairings = pairings.filter(tier=tier)
+    if among is not None:
+        pairings = pairings.filter(pk__in=among.values("pk"))
     rows = [
         ComplianceRow(
             pairing=p, helper=p.helper, recipient=p.recipient, county=p.recipient.county, stage=p.stage, tier=p.tier

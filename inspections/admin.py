@@ -11,6 +11,7 @@ from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
+from django.utils.http import urlencode
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
@@ -47,6 +48,7 @@ from .services import (
     inspection_item_save,
     inspection_save,
     inspection_sign,
+    levels_recorded_by,
     may_inspect,
     may_record_spot_check,
     may_verify,
@@ -116,6 +118,10 @@ class SpotCheckAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         extra_context = {**(extra_context or {}), "show_save_and_add_another": False, "show_save_and_continue": False}
         return super().add_view(request, form_url, extra_context)
 
+    def has_view_permission(self, request, obj=None):
+        # The samples are the region's: a county inspector, who reads only its county, is not shown them at all.
+        return super().has_view_permission(request, obj) and scope_of(request.user).everything
+
     def has_add_permission(self, request, *args):
         # The region inspector changes nothing else (its scope does not write), but it draws the samples.
         return admin.ModelAdmin.has_add_permission(self, request) and may_record_spot_check(request.user)
@@ -138,23 +144,59 @@ class SpotCheckAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         )
         if not pairings:
             return "—"
+        viewer = getattr(obj, "_viewer", None)
+        records = viewer is not None and Level.REGION_SPOT_CHECK in levels_recorded_by(viewer)
+        inspected: dict[int, list[Inspection]] = {}
+        for inspection in obj.inspections.order_by("date", "pk"):
+            inspected.setdefault(inspection.pairing_id, []).append(inspection)
+
+        def state(pairing) -> str:
+            done = inspected.get(pairing.pk, [])
+            links = format_html_join(
+                "、",
+                '<a href="{}">{}（{}）</a>',
+                (
+                    (reverse("admin:inspections_inspection_change", args=[i.pk]), i.date, i.get_status_display())
+                    for i in done
+                ),
+            )
+            if done or not records:
+                return links or gettext("not inspected yet")
+            query = urlencode(
+                {"level": Level.REGION_SPOT_CHECK, "semester": obj.semester_id, "pairing": pairing.pk,
+                 "spot_check": obj.pk}
+            )  # fmt: skip
+            return format_html(
+                '<a href="{}?{}">{}</a>',
+                reverse("admin:inspections_inspection_add"),
+                query,
+                gettext("Record its inspection"),
+            )
+
         rows = format_html_join(
             "",
-            '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td></tr>',
+            '<tr><td>{}</td><td><a href="{}">{}</a></td><td>{}</td><td>{}</td></tr>',
             (
                 (county_display_name(p.recipient.county), reverse("admin:pairings_pairing_change", args=[p.pk]),
-                 p.helper.name, p.recipient.name)
+                 p.helper.name, p.recipient.name, state(p))
                 for p in pairings
             ),
         )  # fmt: skip
         return format_html(
-            '<table class="spot-check-sample"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            '<table class="spot-check-sample"><thead><tr><th>{}</th><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
             "<tbody>{}</tbody></table>",
             gettext("county"),
             gettext("helper"),
             gettext("recipient"),
+            gettext("spot-check inspection"),
             rows,
         )
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user  # who reads the page: offered the link to record an inspection
+        return obj
 
     def save_model(self, request, obj, form, change):
         sample, saved = spot_check_draw(
@@ -216,6 +258,7 @@ class InspectionItemInline(VersionedInlineMixin, admin.TabularInline):
     can_delete = False
     fields = ["code", "text", *ITEM_FIELDS]
     readonly_fields = ["code", "text"]
+    classes = ["inspection-items"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).for_user(request.user)
@@ -224,7 +267,22 @@ class InspectionItemInline(VersionedInlineMixin, admin.TabularInline):
         fields = super().get_fields(request, obj)
         if obj is not None and obj.level != Level.CITY_REVIEW:
             fields = [f for f in fields if f not in ("review", "review_note")]
+        elif obj is not None:
+            fields = [*fields[:2], "self_result", *fields[2:]]
         return fields
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "self_result"]
+
+    @admin.display(description=_("the county's own result"))
+    def self_result(self, item: InspectionItem) -> str:
+        """What the reviewed self-inspection found for the same item, beside the re-inspection's judgement."""
+        reviewed = item.inspection.reviews if item.pk and item.inspection.reviews_id else None
+        own = reviewed.items.filter(code=item.code).first() if reviewed else None
+        if own is None:
+            return "—"
+        result = own.get_result_display() if own.result else (own.score if own.score is not None else "—")
+        return f"{result}（{own.note}）" if own.note else str(result)
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -259,17 +317,65 @@ class InspectionAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
     """Inspections at the three levels: the checklist judged item by item beside the system's facts, then
     signed; a signed inspection is read-only."""
 
-    fields = [*INSPECTION_FIELDS, "status", "signed_at", "facts_shown"]
-    readonly_fields = ["status", "signed_at", "facts_shown"]
+    fields = [*INSPECTION_FIELDS, "status", "signed_at", "reviewed_by_shown", "facts_shown"]
+    readonly_fields = ["status", "signed_at", "reviewed_by_shown", "facts_shown"]
     list_display = ["date", "level", "inspected_shown", "semester", "rating", "is_special", "status"]
     list_filter = ["level", "semester", "status", "is_special"]
     autocomplete_fields = ["school", "pairing"]
     inlines = [InspectionItemInline, FindingInline]
     actions = ["sign_selected"]
 
+    class Media:
+        css = {"all": ["inspections/inspection.css"]}
+
+    def get_fields(self, request, obj=None):
+        # A re-inspection names the self-inspection it reviews, a region spot check its sample; other levels
+        # neither. The add page knows the level when a link gives it (?level=…).
+        fields = list(super().get_fields(request, obj))
+        level = obj.level if obj is not None else request.GET.get("level")
+        if level != Level.COUNTY_SELF or obj is None:
+            fields.remove("reviewed_by_shown")
+        if level in Level.values:
+            if level != Level.CITY_REVIEW:
+                fields.remove("reviews")
+            if level != Level.REGION_SPOT_CHECK:
+                fields.remove("spot_check")
+        return fields
+
     @admin.display(description=_("inspected unit"))
     def inspected_shown(self, obj: Inspection) -> str:
         return str(obj.inspected)
+
+    @admin.display(description=_("city re-inspection"))
+    def reviewed_by_shown(self, obj: Inspection):
+        """On a county self-inspection, the city's signed re-inspections of it: the county sees the result, each
+        overturned item with the city's note."""
+        if obj is None or obj.pk is None:
+            return "—"
+        reviews = obj.reviewed_by.filter(status=InspectionStatus.SIGNED).prefetch_related("items")
+        parts = []
+        for review in reviews.order_by("date", "pk"):
+            overturned = [i for i in review.items.all() if i.review == "overturns"]
+            if overturned:
+                detail = format_html_join(
+                    "", "<li>{} {}：{}</li>", ((i.code, i.text, i.review_note) for i in overturned)
+                )  # fmt: skip
+                summary = gettext("%(n)d items overturned:") % {"n": len(overturned)}
+            else:
+                detail, summary = "", gettext("every item confirmed.")
+            parts.append(
+                format_html(
+                    '<p><a href="{}">{}</a>（{}）：{}</p><ul>{}</ul>',
+                    reverse("admin:inspections_inspection_change", args=[review.pk]),
+                    review,
+                    review.get_rating_display(),
+                    summary,
+                    detail,
+                )
+            )
+        if not parts:
+            return gettext("not re-inspected yet")
+        return format_html_join("", "{}", ((p,) for p in parts))
 
     @admin.display(description=_("facts from the system"))
     def facts_shown(self, obj: Inspection):
@@ -486,14 +592,34 @@ class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
     def has_add_permission(self, request, *args):
         return super().has_add_permission(request, *args) and may_inspect(request.user)
 
+    @admin.display(description=_("inspection"))
+    def inspection_shown(self, obj: Finding):
+        # Linked only for those who may open it: a school reads findings about itself made in a county's
+        # inspection it does not see.
+        inspection = obj.inspection
+        viewer = getattr(obj, "_viewer", None)
+        if viewer is not None and Inspection.objects.for_user(viewer).filter(pk=inspection.pk).exists():
+            url = reverse("admin:inspections_inspection_change", args=[inspection.pk])
+            return format_html('<a href="{}">{}</a>', url, inspection)
+        return str(inspection)
+
+    def get_object(self, request, object_id, from_field=None):
+        obj = super().get_object(request, object_id, from_field)
+        if obj is not None:
+            obj._viewer = request.user
+        return obj
+
     def get_fields(self, request, obj=None):
-        return [*FINDING_FIELDS, *RECTIFICATION_FIELDS, "status", "rectified_at", "verified_at", "verification_note"]
+        fields = [*FINDING_FIELDS, *RECTIFICATION_FIELDS, "status", "rectified_at", "verified_at", "verification_note"]
+        if obj is not None:
+            fields[fields.index("inspection")] = "inspection_shown"
+        return fields
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is None:
             return [*fields, *RECTIFICATION_FIELDS]
-        fields.append("inspection")
+        fields.append("inspection_shown")
         rectifies = _may_rectify(obj, request.user) and obj.status in OPEN_STATUSES
         records = Inspection.objects.in_area_of(request.user).filter(pk=obj.inspection_id).exists()
         if not rectifies:

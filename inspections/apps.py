@@ -22,9 +22,19 @@ def _register_inspections() -> None:
     from .models import Finding, Inspection
 
     register_load_step(50, liuzhou_checklist_load)
+    _register_demo()
     register_protected_upload(Inspection, "report")
     register_protected_upload(Finding, "rectification_file")
     register_admin_order("inspections", 18, ["inspection", "finding", "spotcheck", "checklistitem"])
+
+
+def _register_demo() -> None:
+    """Demo inspections, findings and a spot-check sample after the demo activities (40); cleared before them."""
+    from liuzhou_pairing.steps import register_demo_step
+
+    from .demo import demo_inspections_clear, demo_inspections_generate
+
+    register_demo_step(50, demo_inspections_generate, clear=demo_inspections_clear)
 
 
 def _register_reports() -> None:

@@ -235,6 +235,15 @@ class Inspection(Versioned):
         null=True,
         blank=True,
     )
+    spot_check = models.ForeignKey(
+        SpotCheck,
+        verbose_name=_("spot-check sample"),
+        on_delete=models.PROTECT,
+        related_name="inspections",
+        null=True,
+        blank=True,
+        help_text=_("The region's sample the inspected pairing was drawn in."),
+    )
     status = models.CharField(
         _("status"), max_length=10, choices=InspectionStatus.choices, default=InspectionStatus.DRAFT, editable=False
     )

@@ -54,7 +54,7 @@ def inspection_facts(inspection: Inspection, *, today: datetime.date | None = No
     pairings = _pairings_of(inspection)
     ids = set(pairings.values_list("pk", flat=True))
 
-    rows = [row for row in compliance(user=SYSTEM, semester=semester) if row.pairing.pk in ids]
+    rows = compliance(user=SYSTEM, semester=semester, among=pairings)
     compliance_rows = [
         {
             "pairing": row.pairing.pk,

@@ -84,7 +84,7 @@ def spot_check_draw(
 CHECKLIST_FIELDS = ("level", "code", "text", "kind", "order", "active")
 INSPECTION_FIELDS = (
     "level", "semester", "inspecting_unit", "inspecting_county", "county", "school", "pairing", "date", "inspectors",
-    "rating", "report", "is_special", "reviews",
+    "rating", "report", "is_special", "reviews", "spot_check",
 )  # fmt: skip
 ITEM_FIELDS = ("result", "score", "note", "review", "review_note")
 FINDING_FIELDS = ("inspection", "school", "county", "text", "deadline")
@@ -151,6 +151,24 @@ def _check_review(inspection: Inspection) -> None:
         raise ValidationError({"reviews": _("The self-inspection reviewed is of the same county and semester.")})
 
 
+def _check_spot_check(inspection: Inspection) -> None:
+    """A region spot-check inspection is of a pairing drawn in a recorded sample of its semester; other levels
+    name no sample."""
+    if inspection.level != Level.REGION_SPOT_CHECK:
+        if inspection.spot_check_id:
+            raise ValidationError({"spot_check": _("Only a region spot-check inspection names a spot-check sample.")})
+        return
+    if not inspection.spot_check_id:
+        raise ValidationError({"spot_check": _("Name the spot-check sample the inspected pairing was drawn in.")})
+    sample = inspection.spot_check
+    if sample.semester_id != inspection.semester_id:
+        raise ValidationError({"spot_check": _("The spot-check sample is of another semester.")})
+    if not inspection.pairing_id:
+        raise ValidationError({"pairing": _("A region spot check inspects a pairing of its sample.")})
+    if not sample.pairings.filter(pk=inspection.pairing_id).exists():
+        raise ValidationError({"pairing": _("This pairing was not drawn in the spot-check sample.")})
+
+
 def _copy_checklist(inspection: Inspection, actor: Any) -> None:
     """Give a new inspection the active checklist items of its level as they are now."""
     for item in ChecklistItem.objects.filter(level=inspection.level, active=True).order_by("order", "code"):
@@ -172,6 +190,7 @@ def inspection_save(*, inspection: Inspection, actor: Any, expected_version: int
             raise ValidationError({"level": _("The level of an inspection stays as it was made.")})
     _require_may_record(inspection, actor)
     _check_review(inspection)
+    _check_spot_check(inspection)
     saved = save_checked(inspection, actor=actor, stored=stored)
     if new:
         _copy_checklist(saved, actor)

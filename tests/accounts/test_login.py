@@ -63,7 +63,7 @@ def test_without_trusted_proxies_the_forwarded_for_header_is_ignored(client, cle
 
 # --- Demo accounts ------------------------------------------------------------------------------------------
 
-DEMO_USERNAMES = ["admin", "city", "rongshui", "rongshui_school", "inspector", "region"]
+DEMO_USERNAMES = ["admin", "city", "rongshui", "rongshui_school", "inspector", "city_inspector", "region"]
 REFUSED = "演示账号仅供本地开发模式使用，已被拒绝登录。"
 
 

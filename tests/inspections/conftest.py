@@ -7,7 +7,7 @@ from activities.liuzhou import norms_ensure
 from inspections.choices import ItemResult, Level, Rating
 from inspections.liuzhou import checklist_ensure
 from inspections.models import Inspection
-from inspections.services import inspection_item_save, inspection_save, inspection_sign
+from inspections.services import inspection_item_save, inspection_save, inspection_sign, spot_check_draw
 from liuzhou_pairing.actors import SYSTEM
 from pairings.models import Semester
 from tests.accounts.conftest import PASSWORD
@@ -38,6 +38,10 @@ class Insp:
         values.update(fields)
         user = self.users[actor] if isinstance(actor, str) else actor
         return inspection_save(inspection=Inspection(**values), actor=user)
+
+    def sample(self, size=100, seed=1):
+        """A recorded spot-check sample of the semester (all its active pairings unless `size` says fewer)."""
+        return spot_check_draw(semester=self.semester, size=size, seed=seed, actor=SYSTEM, reason="抽查")[1]
 
     def judge_all(self, inspection, actor="county_inspector", result=ItemResult.PASS, **fields):
         user = self.users[actor] if isinstance(actor, str) else actor

@@ -4,11 +4,12 @@ facts shown, the sign action, findings per school and the overdue filter."""
 import datetime
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
-from inspections.choices import FindingStatus, InspectionStatus, ItemResult, Rating
+from inspections.choices import FindingStatus, InspectionStatus, ItemResult, Level, Rating, Review
 from inspections.models import Finding, Inspection
-from inspections.services import finding_save, inspection_save
+from inspections.services import finding_save, inspection_item_save, inspection_save, inspection_sign
 
 pytestmark = pytest.mark.django_db
 
@@ -34,8 +35,18 @@ MATRIX = {
         "view": set(ROLES) - {"helper", "recipient"},
         "add": {"city"},
         "change": {"city"},
+        "delete": set(),
+    },
+    "spotcheck": {
+        "list": {"city", "city_inspector", "region"},
+        "view": {"city", "city_inspector", "region"},
+        "add": {"region"},  # the city may record one from the command line only
+        "change": set(),  # a drawn sample is kept as it was drawn
+        "delete": set(),
     },
 }
+MATRIX["inspection"]["delete"] = set()  # never deleted; a signed one never changes
+MATRIX["finding"]["delete"] = set()
 CELLS = [(role, model, action) for model in MATRIX for role in ROLES for action in MATRIX[model]]
 
 
@@ -48,7 +59,8 @@ def world(insp):
                         deadline=datetime.date(2016, 12, 20)),
         actor=insp.users["county_inspector"],
     )  # fmt: skip
-    return {"inspection": draft, "finding": finding, "checklistitem": draft.items.first(), "insp": insp}
+    spot_check = insp.sample(size=1)
+    return {"inspection": draft, "finding": finding, "checklistitem": None, "spotcheck": spot_check, "insp": insp}
 
 
 def login(client, insp, role):
@@ -62,6 +74,8 @@ def served(client, model, action, obj) -> bool:
         response = client.get(reverse(f"{prefix}_changelist"))
     elif action == "add":
         response = client.get(reverse(f"{prefix}_add"))
+    elif action == "delete":
+        response = client.get(reverse(f"{prefix}_delete", args=[obj.pk]))
     else:
         response = client.get(reverse(f"{prefix}_change", args=[obj.pk]))
         if action == "change" and response.status_code == 200:
@@ -123,6 +137,24 @@ def test_r28_a_school_lists_what_it_must_fix_and_records_the_rectification(clien
     assert finding.status == FindingStatus.RECTIFIED and finding.text == "台账不全"
 
 
+def test_r28_a_school_reads_a_finding_of_the_countys_inspection_it_does_not_open(client, world):
+    insp = world["insp"]
+    of_county = insp.signed(county=insp.land.own)
+    finding = finding_save(
+        finding=Finding(
+            inspection=of_county, school=insp.land.own_school, text="档案缺失", deadline=datetime.date(2017, 1, 1)
+        ),
+        actor=insp.users["county_inspector"],
+    )
+    url = reverse("admin:inspections_finding_change", args=[finding.pk])
+    inspection_url = reverse("admin:inspections_inspection_change", args=[of_county.pk])
+    school = login(client, insp, "recipient")
+    page = school.get(url).content.decode()
+    assert str(of_county) in page and inspection_url not in page  # named, not linked
+    assert school.get(inspection_url).status_code != 200
+    assert inspection_url in login(Client(), insp, "county").get(url).content.decode()
+
+
 def test_r28_the_overdue_filter_and_the_city_verifies(client, world):
     insp = world["insp"]
     finding = world["finding"]
@@ -161,3 +193,33 @@ def test_r28_judging_items_in_the_inline(client, world):
     response = client.post(reverse("admin:inspections_inspection_change", args=[inspection.pk]), data)
     assert response.status_code == 302, response.content.decode()[-3000:]
     assert set(inspection.items.values_list("result", flat=True)) == {ItemResult.PASS}
+
+
+def test_r28_the_county_reads_the_citys_overturn_on_its_self_inspection_and_the_city_sees_the_countys_result(
+    client, world
+):
+    insp = world["insp"]
+    own = insp.signed()
+    own_item = own.items.order_by("order", "code").first()
+    review = insp.inspection(actor="city_inspector", level=Level.CITY_REVIEW, reviews=own)
+    for i, item in enumerate(review.items.order_by("order", "code")):
+        if i == 0:
+            item.result, item.review, item.review_note = ItemResult.FAIL, Review.OVERTURNS, "组织机构未实际运转"
+        else:
+            item.result, item.review = ItemResult.PASS, Review.CONFIRMS
+        inspection_item_save(item=item, actor=insp.users["city_inspector"])
+    # While re-inspecting, the city sees the county's own result of each item beside its judgement.
+    page = login(client, insp, "city_inspector").get(
+        reverse("admin:inspections_inspection_change", args=[review.pk])
+    ).content.decode()  # fmt: skip
+    assert "县（区）自查结果" in page and own_item.get_result_display() in page
+    # The county's page of its self-inspection says nothing until the review is signed, then names the overturn.
+    url = reverse("admin:inspections_inspection_change", args=[own.pk])
+    county = login(Client(), insp, "county")
+    assert "尚未复查" in county.get(url).content.decode()
+    review.refresh_from_db()
+    review.rating = Rating.PASS
+    review = inspection_save(inspection=review, actor=insp.users["city_inspector"])
+    inspection_sign(inspection=review, actor=insp.users["city_inspector"])
+    page = county.get(url).content.decode()
+    assert "1 项被推翻" in page and "组织机构未实际运转" in page and own_item.text in page

@@ -23,6 +23,7 @@ from inspections.services import (
 )
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.actors import SYSTEM
+from pairings.models import Semester
 from tests.activities.conftest import TODAY
 
 pytestmark = pytest.mark.django_db
@@ -68,12 +69,36 @@ def test_r28_an_inspection_names_exactly_one_inspected_unit(insp):
     ],
 )
 def test_r28_who_records_which_level(insp, role, level, allowed):
-    fields = {"pairing": insp.land.own_pairing} if level == Level.REGION_SPOT_CHECK else {}
+    fields = {}
+    if level == Level.REGION_SPOT_CHECK:
+        fields = {"pairing": insp.land.own_pairing, "spot_check": insp.sample()}
     if allowed:
         assert insp.inspection(actor=role, level=level, **fields).pk
     else:
         with pytest.raises((NotAllowed, ValidationError)):
             insp.inspection(actor=role, level=level, **fields)
+
+
+def test_r28_a_region_spot_check_inspects_a_pairing_drawn_in_a_sample_of_its_semester(insp):
+    sample = insp.sample(size=1)
+    drawn = sample.pairings.get()
+    inspection = insp.inspection(actor="region", level=Level.REGION_SPOT_CHECK, pairing=drawn, spot_check=sample)
+    assert inspection.spot_check == sample and list(sample.inspections.all()) == [inspection]
+    with pytest.raises(ValidationError, match="抽查样本"):
+        insp.inspection(actor="region", level=Level.REGION_SPOT_CHECK, pairing=drawn)
+    not_drawn = insp.land.other_pairing if drawn == insp.land.own_pairing else insp.land.own_pairing
+    with pytest.raises(ValidationError, match="没有抽到"):
+        insp.inspection(actor="region", level=Level.REGION_SPOT_CHECK, pairing=not_drawn, spot_check=sample)
+    with pytest.raises(ValidationError, match="抽查样本中的结对"):
+        insp.inspection(actor="region", level=Level.REGION_SPOT_CHECK, county=insp.land.own, spot_check=sample)
+    later = Semester.objects.get(cycle=insp.land.cycle, academic_year=2017, term=1)
+    with pytest.raises(ValidationError, match="其他学期"):
+        insp.inspection(
+            actor="region", level=Level.REGION_SPOT_CHECK, semester=later, pairing=drawn, spot_check=sample
+        )  # fmt: skip
+    with pytest.raises(ValidationError, match="只有自治区抽查"):
+        insp.inspection(spot_check=sample)
+    assert Inspection.objects.count() == 1
 
 
 def test_r28_a_county_inspects_only_its_own_county(insp):

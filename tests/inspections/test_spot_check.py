@@ -12,7 +12,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from accounts.services import user_create
-from inspections.models import SpotCheck
+from inspections.choices import Level
+from inspections.models import Inspection, SpotCheck
 from inspections.sampling import draw_sample, shares
 from inspections.services import spot_check_draw
 from liuzhou_pairing.access import NotAllowed
@@ -293,7 +294,34 @@ def test_r28_spot_check_samples_are_read_by_the_city_and_the_region_only(land, s
     assert as_user("city").get("/admin/inspections/spotcheck/add/").status_code == 403
     for role in ("county", "school"):
         assert as_user(role).get("/admin/inspections/spotcheck/").status_code == 403
-    # A county inspector reads its county only: no sample of the region's.
+    # A county inspector reads its county only: no sample of the region's, not even an empty list.
     client = as_user("inspector")
-    response = client.get(f"/admin/inspections/spotcheck/{spot_check.pk}/change/")
-    assert response.status_code == 302
+    assert client.get("/admin/inspections/spotcheck/").status_code == 403
+    assert client.get(f"/admin/inspections/spotcheck/{spot_check.pk}/change/").status_code in (302, 403)
+
+
+def test_r28_the_region_inspector_records_a_sampled_pairings_inspection_from_the_samples_page(land, semester, as_user):
+    _sample, spot_check = spot_check_draw(semester=semester, size=1, seed=5, actor=SYSTEM, reason="抽查")
+    drawn = spot_check.pairings.get()
+    client = as_user("region")
+    page = client.get(f"/admin/inspections/spotcheck/{spot_check.pk}/change/").content.decode()
+    assert "尚未督导" not in page and "记录抽查督导" in page
+    link = re.search(r'href="(/admin/inspections/inspection/add/\?[^"]+)"', page).group(1).replace("&amp;", "&")
+    add = client.get(link)
+    data = admin_form_data(add)
+    assert data["level"] == Level.REGION_SPOT_CHECK and data["spot_check"] == str(spot_check.pk)
+    assert data["pairing"] == str(drawn.pk) and "reviews" not in data
+    data.update(date="2016-12-01", inspectors="自治区督学")
+    response = client.post(link, data)
+    assert response.status_code == 302, re.findall(r'class="errorlist[^>]*>(.*?)</ul>', response.content.decode())
+    inspection = Inspection.objects.get()
+    assert (inspection.spot_check, inspection.pairing, inspection.level) == (
+        spot_check,
+        drawn,
+        Level.REGION_SPOT_CHECK,
+    )
+    page = client.get(f"/admin/inspections/spotcheck/{spot_check.pk}/change/").content.decode()
+    assert f"/admin/inspections/inspection/{inspection.pk}/change/" in page and "记录抽查督导" not in page
+    # The city reads the sample with its inspections.
+    page = as_user("city").get(f"/admin/inspections/spotcheck/{spot_check.pk}/change/").content.decode()
+    assert f"/admin/inspections/inspection/{inspection.pk}/change/" in page

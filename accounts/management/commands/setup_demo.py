@@ -31,6 +31,7 @@ DEMO_ACCOUNTS = [
         "学校 school",
     ),
     ("inspector", Role.INSPECTOR, "融水县", None, "督导 inspector"),
+    ("city_inspector", Role.INSPECTOR, None, None, "市督导 city inspector"),
     ("region", Role.REGION, None, None, "自治区督导 region"),
 ]
 
