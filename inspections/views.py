@@ -117,6 +117,11 @@ class SpecialInspectionReport(SemesterReportView):
                 return None
             return timezone.localtime(row.inspection.signed_at).date()
 
+        def signer(row: SpecialInspection) -> str:
+            if row.inspection is None:
+                return ""
+            return user_name(row.inspection.signed_by) or _("the system")  # signed by a command, not a user
+
         columns = [
             ReportColumn(_("county (district)"), lambda r: county_display_name(r.county)),
             ReportColumn(_("special inspection"), lambda r: _("done") if r.done else _("missing"), level=done_level),
@@ -127,7 +132,7 @@ class SpecialInspectionReport(SemesterReportView):
             ),
             ReportColumn(_("inspecting unit"), lambda r: r.inspection.inspecting_unit if r.inspection else ""),
             ReportColumn(_("inspectors"), lambda r: r.inspection.inspectors if r.inspection else ""),
-            ReportColumn(_("signed by"), lambda r: user_name(r.inspection.signed_by) if r.inspection else ""),
+            ReportColumn(_("signed by"), signer),
             ReportColumn(_("date signed"), signed_on, "date"),
         ]
         return [Table(_("Special inspections"), columns, rows, empty=self.empty(_("No county to show.")))]

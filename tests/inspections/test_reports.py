@@ -169,6 +169,16 @@ def test_r31_special_inspection_page_shows_done_and_missing_per_county(login, in
     assert by_county["乙县"][1] == "未完成" and by_county["乙县"][6] is None
 
 
+def test_r31_special_inspection_signed_by_the_system_names_it(login, insp):
+    inspection = insp.inspection(actor=SYSTEM, county=insp.land.other, is_special=True)
+    insp.judge_all(inspection, actor=SYSTEM)
+    inspection.refresh_from_db()
+    inspection.rating = Rating.PASS
+    inspection_sign(inspection=inspection_save(inspection=inspection, actor=SYSTEM), actor=SYSTEM)
+    rows = {r[0]: r for r in table_rows(page(login("city"), SPECIAL))}
+    assert rows["乙县"][1] == "已完成" and rows["乙县"][5] == "系统"
+
+
 @pytest.mark.parametrize(
     ("role", "everything"),
     [("city", True), ("region", True), ("city_inspector", True), ("county", False), ("county_inspector", False)],
