@@ -9,6 +9,7 @@ class InspectionsConfig(AppConfig):
     def ready(self) -> None:
         _register_inspections()
         _register_home()
+        _register_reports()
 
 
 def _register_inspections() -> None:
@@ -44,3 +45,13 @@ def _register_home() -> None:
     from .home import inspection_home_items
 
     register_home_items(15, inspection_home_items)
+
+
+def _register_reports() -> None:
+    """The report pages (the special inspection, the assessment input, the rectification list) on the home page."""
+    from liuzhou_pairing.reports import register_report
+
+    from .views import REPORTS
+
+    for report in REPORTS:
+        register_report(report)

@@ -4,7 +4,7 @@ Facts are read from the system as the city sees it (the inspected unit's, whoeve
 an inspection is a draft, frozen into `Inspection.facts` with their date when it is signed."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q
@@ -13,14 +13,14 @@ from django.utils import timezone
 from activities.choices import Confirmation
 from activities.evidence import activities_with_evidence_flags
 from activities.models import Activity
-from activities.selectors import compliance
+from activities.selectors import ComplianceRow, compliance
 from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.scope import scope_of
 from pairings.choices import PairingStatus, ProblemStatus
 from pairings.models import Agreement, Pairing, Problem, Semester, WorkPlan
 from pairings.rules import warning_messages
 from pairings.selectors import coverage
-from schools.models import County
+from schools.models import County, School
 
 from .choices import OPEN_STATUSES, InspectionStatus
 from .models import Finding, Inspection
@@ -209,3 +209,194 @@ def special_inspections(*, semester: Semester, user: Any) -> list[SpecialInspect
     for inspection in signed:
         first.setdefault(inspection.county_id, inspection)
     return [SpecialInspection(county=c, inspection=first.get(c.pk)) for c in counties.order_by("code")]
+
+
+# --- Report pages: the special inspection with its signer, the assessment input (R29), the rectification list ---
+
+
+def special_inspections_signed(*, semester: Semester, user: Any) -> list[SpecialInspection]:
+    """Return `special_inspections` with who signed each inspection read too: three queries."""
+    from django.contrib.auth import get_user_model
+
+    rows = special_inspections(semester=semester, user=user)
+    signer_ids = {r.inspection.signed_by_id for r in rows if r.inspection and r.inspection.signed_by_id}
+    signers = {u.pk: u for u in get_user_model().objects.filter(pk__in=signer_ids)} if signer_ids else {}
+    for row in rows:
+        if row.inspection is not None:
+            row.inspection.signed_by = signers.get(row.inspection.signed_by_id)
+    return rows
+
+
+@dataclass
+class AssessmentRow:
+    """One school in a semester, for the annual assessment (年度考核依据, R29): its pairings as helper and as
+    recipient with the compliance engine's verdict, the latest signed inspection of it or of one of its pairings,
+    and its findings still to be fixed."""
+
+    school: School
+    county: County | None
+    as_helper: list[ComplianceRow] = field(default_factory=list)
+    as_recipient: list[ComplianceRow] = field(default_factory=list)
+    inspection: Inspection | None = None
+    open_findings: int = 0
+    overdue_findings: int = 0
+
+    @property
+    def pairings(self) -> list[ComplianceRow]:
+        return self.as_helper + self.as_recipient
+
+    @property
+    def compliant(self) -> int:
+        return sum(1 for row in self.pairings if row.compliant)
+
+    @property
+    def short(self) -> list[ComplianceRow]:
+        """The pairings not compliant: a norm not met, or no norm set."""
+        return [row for row in self.pairings if not row.compliant]
+
+
+def assessment_input(
+    *, semester: Semester, user: Any, county: County | int | None = None, today: datetime.date | None = None
+) -> list[AssessmentRow]:
+    """Return, per school in a pairing active in `semester` that `user` may read (the city, the region and
+    city-wide inspectors every such school, narrowed to `county`; a county its own schools; a school itself): its
+    pairings with their compliance (the compliance engine's rows, so the figures are the engine's), the latest
+    signed inspection of the semester of the school or one of its pairings, and its findings from signed
+    inspections of this semester or earlier still open, and how many of them are overdue. Eight queries."""
+    today = today or timezone.localdate()
+    scope = scope_of(user)
+    county_id = county.pk if isinstance(county, County) else county
+    counties = {c.pk: c for c in County.objects.all()}
+    by_school: dict[int, AssessmentRow] = {}
+
+    def row_of(school: School) -> AssessmentRow:
+        if school.pk not in by_school:
+            by_school[school.pk] = AssessmentRow(school=school, county=counties.get(school.county_id))
+        return by_school[school.pk]
+
+    for row in compliance(user=user, semester=semester):
+        row_of(row.helper).as_helper.append(row)
+        row_of(row.recipient).as_recipient.append(row)
+
+    def kept(row: AssessmentRow) -> bool:
+        if scope.school_id:
+            return row.school.pk == scope.school_id
+        if scope.county_id:
+            return row.school.county_id == scope.county_id
+        return county_id is None or row.school.county_id == county_id
+
+    rows = sorted(
+        (r for r in by_school.values() if kept(r)),
+        key=lambda r: (r.county.code if r.county else "", r.school.name, r.school.pk),
+    )
+    if not rows:
+        return rows
+    school_ids = [r.school.pk for r in rows]
+    pairing_ids = {p.pairing.pk for r in rows for p in r.pairings}
+
+    inspections = (
+        Inspection.objects.for_user(user)
+        .filter(semester=semester, status=InspectionStatus.SIGNED)
+        .filter(Q(school_id__in=school_ids) | Q(pairing_id__in=pairing_ids))
+        .select_related("pairing")
+        .order_by("date", "signed_at", "pk")
+    )
+    for inspection in inspections:  # the latest wins
+        if inspection.school_id:
+            targets = [inspection.school_id]
+        else:
+            targets = [inspection.pairing.helper_id, inspection.pairing.recipient_id]
+        for school_id in targets:
+            if school_id in by_school:
+                by_school[school_id].inspection = inspection
+
+    findings = (
+        Finding.objects.for_user(user)
+        .filter(
+            school_id__in=school_ids,
+            status__in=OPEN_STATUSES,
+            inspection__status=InspectionStatus.SIGNED,
+            inspection__semester__starts_on__lte=semester.starts_on,
+        )
+        .values_list("school_id", "deadline")
+    )
+    for school_id, deadline in findings:
+        by_school[school_id].open_findings += 1
+        if deadline < today:
+            by_school[school_id].overdue_findings += 1
+    return rows
+
+
+@dataclass
+class RectificationCounts:
+    """A county's findings of a semester's signed inspections by status, and how many are overdue (整改清单)."""
+
+    county: County | None  # None: the city-administered schools
+    open: int = 0
+    rectified: int = 0
+    verified: int = 0
+    reopened: int = 0
+    overdue: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.open + self.rectified + self.verified + self.reopened
+
+
+def finding_county(finding: Finding) -> County | None:
+    """The county a finding belongs to: the bureau it names, or the responsible school's county."""
+    return finding.county if finding.county_id else finding.school.county
+
+
+def rectification_list(
+    *, semester: Semester, user: Any, county: County | int | None = None, today: datetime.date | None = None
+) -> tuple[list[RectificationCounts], list[Finding]]:
+    """Return the findings of `semester`'s signed inspections that `user` sees (narrowed to `county`: its bureau
+    and its schools), ordered by county, deadline and responsible unit, with the counts per county: every county
+    for the city, the region and city-wide inspectors, its own for a county, none for a school (which sees only
+    the findings about itself). Two queries."""
+    today = today or timezone.localdate()
+    scope = scope_of(user)
+    county_id = county.pk if isinstance(county, County) else county
+    findings = (
+        Finding.objects.for_user(user)
+        .filter(inspection__semester=semester, inspection__status=InspectionStatus.SIGNED)
+        .select_related(
+            "county",
+            "school__county",
+            "inspection__county",
+            "inspection__school",
+            "inspection__pairing__helper",
+            "inspection__pairing__recipient",
+        )
+    )
+    if county_id is not None:
+        findings = findings.filter(Q(county_id=county_id) | Q(school__county_id=county_id))
+    found = list(findings)
+
+    if scope.everything:
+        counties = County.objects.order_by("code")
+        if county_id is not None:
+            counties = counties.filter(pk=county_id)
+        groups = {c.pk: RectificationCounts(county=c) for c in counties}
+    elif scope.county_id:
+        groups = {c.pk: RectificationCounts(county=c) for c in County.objects.filter(pk=scope.county_id)}
+    else:
+        groups = {}
+    for finding in found:
+        place = finding_county(finding)
+        key = place.pk if place else None
+        if key not in groups:
+            if not scope.everything:
+                continue
+            groups[key] = RectificationCounts(county=None)
+        group = groups[key]
+        setattr(group, finding.status, getattr(group, finding.status) + 1)
+        if finding.is_overdue(today):
+            group.overdue += 1
+
+    def order(f: Finding) -> tuple:
+        place = finding_county(f)
+        return (place.code if place else "~", f.deadline, str(f.responsible), f.pk)
+
+    return list(groups.values()), sorted(found, key=order)

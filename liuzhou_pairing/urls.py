@@ -12,6 +12,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
     path("reports/", include("pairings.urls")),
+    path("reports/inspections/", include("inspections.urls")),
     # Uploaded documents go through a permission check, in development and production alike.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="protected_media"),
 ]
