@@ -351,16 +351,20 @@ def finding_county(finding: Finding) -> County | None:
 def rectification_list(
     *, semester: Semester, user: Any, county: County | int | None = None, today: datetime.date | None = None
 ) -> tuple[list[RectificationCounts], list[Finding]]:
-    """Return the findings of `semester`'s signed inspections that `user` sees (narrowed to `county`: its bureau
-    and its schools), ordered by county, deadline and responsible unit, with the counts per county: every county
-    for the city, the region and city-wide inspectors, its own for a county, none for a school (which sees only
-    the findings about itself). Two queries."""
+    """Return the findings of `semester`'s signed inspections that `user` sees, and those of earlier semesters
+    still to be fixed (narrowed to `county`: its bureau and its schools), ordered by county, deadline and
+    responsible unit, with the counts per county: every county for the city, the region and city-wide inspectors,
+    its own for a county, none for a school (which sees only the findings about itself). Two queries."""
     today = today or timezone.localdate()
     scope = scope_of(user)
     county_id = county.pk if isinstance(county, County) else county
     findings = (
         Finding.objects.for_user(user)
-        .filter(inspection__semester=semester, inspection__status=InspectionStatus.SIGNED)
+        .filter(
+            Q(inspection__semester=semester)
+            | Q(status__in=OPEN_STATUSES, inspection__semester__starts_on__lt=semester.starts_on),
+            inspection__status=InspectionStatus.SIGNED,
+        )
         .select_related(
             "county",
             "school__county",

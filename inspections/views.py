@@ -234,8 +234,9 @@ class RectificationReport(SemesterReportView):
     stem = gettext_lazy("rectification list")
     url_name = "inspections:rectification"
     description = gettext_lazy(
-        "Findings of the semester's signed inspections by county: how many are open, rectified, verified, reopened "
-        "and overdue, then each finding with its responsible unit and deadline."
+        "Findings of the semester's signed inspections, and those of earlier semesters still to be fixed, by "
+        "county: how many are open, rectified, verified, reopened and overdue, then each finding with its "
+        "responsible unit and deadline."
     )
     county_filter = True
 

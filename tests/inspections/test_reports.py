@@ -416,8 +416,17 @@ def test_r28_rectification_list_county_filter_and_semester(login, insp, findings
     html = page(client, RECTIFICATION, county=insp.land.other.pk)
     assert [r[0] for r in table_rows(html, 0)] == ["乙县"]
     assert [r[2] for r in table_rows(html, 1)] == ["乙县问题"]
+    # A later semester lists what is still to be fixed from earlier ones, not what was rectified or verified.
     html = page(client, RECTIFICATION, semester="2016-2")
-    assert "本学期没有整改问题" in html
+    assert {r[2] for r in table_rows(html, 1)} == {"送教记录缺照片", "计划未执行", "乙县问题"}
+    html = page(client, RECTIFICATION, semester="2017-2")
+    assert {r[2] for r in table_rows(html, 1)} == {"送教记录缺照片", "计划未执行", "乙县问题"}
+    findings["other"].rectification = "已整改"
+    finding_rectify(finding=findings["other"], actor=insp.users["city"])
+    assert {r[2] for r in table_rows(page(client, RECTIFICATION, semester="2016-2"), 1)} == {
+        "送教记录缺照片",
+        "计划未执行",
+    }
 
 
 def test_r28_rectification_list_runs_a_bounded_number_of_queries(login, insp, django_assert_max_num_queries):
