@@ -321,6 +321,7 @@ class InspectionAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
     readonly_fields = ["status", "signed_at", "reviewed_by_shown", "facts_shown"]
     list_display = ["date", "level", "inspected_shown", "semester", "rating", "is_special", "status"]
     list_filter = ["level", "semester", "status", "is_special"]
+    list_select_related = ["semester", "county", "school", "pairing__helper", "pairing__recipient"]
     autocomplete_fields = ["school", "pairing"]
     inlines = [InspectionItemInline, FindingInline]
     actions = ["sign_selected"]
@@ -584,6 +585,7 @@ class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
     form = FindingForm
     list_display = ["text_shown", "responsible_shown", "deadline", "status", "overdue_shown"]
     list_filter = [ToFixFilter, OverdueFilter, "status", CountyFilter]
+    list_select_related = ["school", "county"]
     readonly_fields = ["status", "rectified_at", "verified_at", "verification_note"]
     autocomplete_fields = ["school"]
     actions = ["verify_selected", "reopen_selected"]

@@ -139,6 +139,7 @@ class DemoInspections:
         self.count = 0
         self.findings = 0  # findings made so far: the next one takes the next state of FINDING_STATES
         self.said: dict[tuple[str, int], set[str]] = {}  # the findings' texts about each unit
+        self.recorded: list[tuple[Finding, str, str]] = []  # findings of the draft in hand, to advance once signed
         self.last_day = min(semester.ends_on, today)
 
     # --- Inspections ---------------------------------------------------------------------------------------
@@ -205,7 +206,9 @@ class DemoInspections:
         if report:
             inspection.report = ContentFile(DEMO_PDF, name="督导检查报告.pdf")
         inspection = inspection_save(inspection=inspection, actor=SYSTEM)
-        return inspection_sign(inspection=inspection, actor=SYSTEM, now=_at(inspection.date))
+        inspection = inspection_sign(inspection=inspection, actor=SYSTEM, now=_at(inspection.date))
+        self.progress()
+        return inspection
 
     def made(self, level: str, day: datetime.date, *, fail: bool = False, signed: bool = True, **fields):
         """Make, judge and (when `signed`) sign an inspection; return it and its results by item code."""
@@ -221,7 +224,8 @@ class DemoInspections:
 
     def finding(self, inspection: Inspection, *, school: School | None = None, county: County | None = None,
                 state: str | None = None) -> Finding:  # fmt: skip
-        """Record a finding about `school` or `county` and take it to `state` (else the next of FINDING_STATES)."""
+        """Record a finding about `school` or `county` on a draft inspection; once it is signed, `progress` takes
+        the finding to `state` (else the next of FINDING_STATES)."""
         state = state or FINDING_STATES[self.findings % len(FINDING_STATES)]
         self.findings += 1
         unit = ("school", school.pk) if school is not None else ("county", county.pk)
@@ -239,6 +243,17 @@ class DemoInspections:
         finding._change_reason = REASON
         finding = finding_save(finding=finding, actor=SYSTEM)
         self.count += 1
+        self.recorded.append((finding, state, done))
+        return finding
+
+    def progress(self) -> None:
+        """Take the findings of the inspection just signed to their states: rectified, verified or reopened."""
+        for finding, state, done in self.recorded:
+            self.advance(finding, state, done)
+        self.recorded = []
+
+    def advance(self, finding: Finding, state: str, done: str) -> Finding:
+        inspection = finding.inspection
         if state in ("rectified", "verified", "reopened"):
             finding.rectification = done
             finding.rectification_file = ContentFile(DEMO_PDF, name="整改材料.pdf")
@@ -287,24 +302,27 @@ class DemoInspections:
                 continue
             inspection, results = self.made(
                 Level.COUNTY_SELF, self.day(30, 50), fail=county == failing, county=county,
-                is_special=county in special, **unit,
+                is_special=county in special, signed=False, **unit,
             )  # fmt: skip
-            selves[county.pk] = (inspection, results)
             schools = recipients.get(county.pk, [])
             for n in range(self.rng.randint(1, 2)):
                 if n == 0 or not schools:
                     self.finding(inspection, county=county)
                 else:
                     self.finding(inspection, school=self.rng.choice(schools))
+            selves[county.pk] = (self.sign(inspection, list(results.values())), results)
 
         # Self-inspections of schools and a pairing: the demo school's (signed, with what it must fix), another
         # school's (a draft) and a pairing's (signed).
         home_unit = {"inspecting_unit": f"{home.short_name or home.name}教育局", "inspecting_county": home}
         school = School.objects.filter(name__in=DEMO_SCHOOLS, county=home).order_by("name").first()
         if school is not None:
-            inspection, _results = self.made(Level.COUNTY_SELF, self.day(20, 40), school=school, **home_unit)
+            inspection, results = self.made(
+                Level.COUNTY_SELF, self.day(20, 40), school=school, signed=False, **home_unit
+            )  # fmt: skip
             for state in ("open", "overdue", "rectified"):
                 self.finding(inspection, school=school, state=state)
+            self.sign(inspection, list(results.values()))
         home_schools = [s for s in recipients.get(home.pk, []) if s != school]
         if home_schools:
             self.made(Level.COUNTY_SELF, self.day(0, 10), signed=False, school=self.rng.choice(home_schools),
@@ -313,11 +331,12 @@ class DemoInspections:
         if county_pairings:
             pairing = self.rng.choice(county_pairings)
             county = pairing.recipient.county
-            inspection, _results = self.made(
-                Level.COUNTY_SELF, self.day(20, 40), pairing=pairing,
+            inspection, results = self.made(
+                Level.COUNTY_SELF, self.day(20, 40), pairing=pairing, signed=False,
                 inspecting_unit=f"{county.short_name or county.name}教育局", inspecting_county=county,
             )  # fmt: skip
             self.finding(inspection, school=pairing.recipient)
+            self.sign(inspection, list(results.values()))
 
         # City re-inspections of a few signed self-inspections: confirming each item, overturning one in the demo
         # county (a pass judged partly, with a note).
@@ -334,8 +353,8 @@ class DemoInspections:
                 Level.CITY_REVIEW, day, county=county, reviews=reviewed_inspection, inspecting_unit=CITY_UNIT
             )
             self.judge(inspection, review_results, reviews=results)
-            inspection = self.sign(inspection, review_results)
             self.finding(inspection, county=county)
+            self.sign(inspection, review_results)
 
         # The region's spot-check sample of the semester (its inspections are left to the region inspector).
         spot_check_draw(

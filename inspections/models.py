@@ -88,6 +88,12 @@ def _in_county(county_id: int, prefix: str = "") -> Q:
     )
 
 
+def _inspected_in(county_id: int) -> Q:
+    """Inspections whose inspected unit lies in a county (a pairing's: the recipient's, as
+    `Inspection.inspected_county_id`): those the county records, not those of its schools' pairings elsewhere."""
+    return Q(county_id=county_id) | Q(school__county_id=county_id) | Q(pairing__recipient__county_id=county_id)
+
+
 def _of_school(school_id: int, prefix: str = "") -> Q:
     return (
         Q(**{f"{prefix}school_id": school_id})
@@ -141,12 +147,15 @@ class ChecklistItem(Versioned):
 class InspectionQuerySet(models.QuerySet):
     def for_user(self, user) -> "InspectionQuerySet":
         """Return the inspections `user` may see: the city, the region and city-wide inspectors all; a county
-        bureau or county inspector those of its county; a school the signed ones of itself and its pairings."""
+        bureau or county inspector those of its county (its self-inspections as they are made, the others once
+        signed); a school the signed ones of itself and its pairings."""
         scope = scope_of(user)
         if scope.everything:
             return self
         if scope.county_id:
-            return self.filter(_in_county(scope.county_id))
+            # Its own self-inspections as they are made; the city's and the region's once signed (the result).
+            own = Q(level=Level.COUNTY_SELF) | Q(status=InspectionStatus.SIGNED)
+            return self.filter(_in_county(scope.county_id), own)
         if scope.school_id:
             return self.filter(_of_school(scope.school_id), status=InspectionStatus.SIGNED)
         return self.none()
@@ -158,7 +167,7 @@ class InspectionQuerySet(models.QuerySet):
         if scope.city:
             return self
         if scope.inspects == "county" and scope.county_id:
-            return self.filter(_in_county(scope.county_id), level=Level.COUNTY_SELF)
+            return self.filter(_inspected_in(scope.county_id), level=Level.COUNTY_SELF)
         if scope.inspects == "city":
             return self.filter(level=Level.CITY_REVIEW)
         if scope.inspects == "region":
@@ -343,12 +352,15 @@ class InspectionItem(Versioned):
 class FindingQuerySet(models.QuerySet):
     def for_user(self, user) -> "FindingQuerySet":
         """Return the findings `user` may see: the city, the region and city-wide inspectors all; a county those
-        about its bureau and its schools; a school those about itself, once their inspection is signed."""
+        about its bureau and its schools (of the city's and the region's inspections once signed); a school those
+        about itself, once their inspection is signed."""
         scope = scope_of(user)
         if scope.everything:
             return self
         if scope.county_id:
-            return self.filter(Q(county_id=scope.county_id) | Q(school__county_id=scope.county_id))
+            about = Q(county_id=scope.county_id) | Q(school__county_id=scope.county_id)
+            shown = Q(inspection__level=Level.COUNTY_SELF) | Q(inspection__status=InspectionStatus.SIGNED)
+            return self.filter(about, shown)
         if scope.school_id:
             return self.filter(school_id=scope.school_id, inspection__status=InspectionStatus.SIGNED)
         return self.none()

@@ -38,12 +38,14 @@ def shares(counts: dict[str, int], size: int) -> dict[str, int]:
     # rest·count/total < count, so the whole part never exceeds what a stratum has left after its first seat.
     by_remainder = sorted(keys, key=lambda key: (-(rest * counts[key] % total), key))
     left = size - sum(given.values())
-    for key in by_remainder:
-        if left == 0:
-            break
-        if given[key] < counts[key]:
-            given[key] += 1
-            left -= 1
+    # A stratum already drawn whole passes its seat on; as size < total, some stratum always has a pairing left.
+    while left:
+        for key in by_remainder:
+            if left == 0:
+                break
+            if given[key] < counts[key]:
+                given[key] += 1
+                left -= 1
     return given
 
 

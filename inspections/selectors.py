@@ -274,7 +274,10 @@ def assessment_input(
             by_school[school.pk] = AssessmentRow(school=school, county=counties.get(school.county_id))
         return by_school[school.pk]
 
-    for row in compliance(user=user, semester=semester):
+    # Narrowed to a county, only the pairings with a school of it on either side are judged.
+    wanted = scope.county_id or (county_id if scope.everything else None)
+    among = Pairing.objects.filter(Q(helper__county_id=wanted) | Q(recipient__county_id=wanted)) if wanted else None
+    for row in compliance(user=user, semester=semester, among=among):
         row_of(row.helper).as_helper.append(row)
         row_of(row.recipient).as_recipient.append(row)
 

@@ -120,6 +120,18 @@ def may_inspect(actor: Any) -> bool:
     return bool(levels_recorded_by(actor))
 
 
+def signs_special(actor: Any) -> bool:
+    """Return whether `actor` may sign a special inspection (专项督导, R31): an inspector (督导, 自治区督导), the city
+    bureau or the system — not a county bureau certifying itself."""
+    if actor is SYSTEM or scope_of(actor).city:
+        return True
+    try:
+        role = actor.profile.role
+    except (ObjectDoesNotExist, AttributeError):
+        return False
+    return role in (Role.INSPECTOR, Role.REGION)
+
+
 def _require_may_record(inspection: Inspection, actor: Any) -> None:
     scope = scope_of(actor)
     require(may_inspect(actor), _("You may not record inspections."))
@@ -169,6 +181,15 @@ def _check_spot_check(inspection: Inspection) -> None:
         raise ValidationError({"pairing": _("This pairing was not drawn in the spot-check sample.")})
 
 
+def _locked_draft(inspection_id: int, actor: Any) -> Inspection:
+    """Return the inspection, locked until the transaction ends (so that judging an item or recording a finding
+    waits for a signing under way), if `actor` records it and it is still a draft."""
+    inspection = Inspection.objects.select_for_update().get(pk=inspection_id)
+    _require_may_record(inspection, actor)
+    require(inspection.status == InspectionStatus.DRAFT, _("A signed inspection is not changed."))
+    return inspection
+
+
 def _copy_checklist(inspection: Inspection, actor: Any) -> None:
     """Give a new inspection the active checklist items of its level as they are now."""
     for item in ChecklistItem.objects.filter(level=inspection.level, active=True).order_by("order", "code"):
@@ -204,10 +225,8 @@ def inspection_item_save(*, item: InspectionItem, actor: Any, expected_version: 
     require(item.pk is not None, _("The items of an inspection come from its checklist."))
     require_may_change(item, actor)
     stored = stored_for_update(item, expected_version)
-    require(
-        Inspection.objects.editable_by(actor).filter(pk=item.inspection_id).exists(),
-        _("A signed inspection is not changed."),
-    )
+    inspection = _locked_draft(stored.inspection_id, actor)
+    require(item.inspection_id == inspection.pk, _("An item stays with its inspection."))
     if item.kind == ItemKind.SCORE and item.result:
         raise ValidationError({"result": _("This item is scored: give a score.")})
     if item.kind == ItemKind.RATING and item.score is not None:
@@ -230,6 +249,9 @@ def inspection_sign(
     require_may_change(inspection, actor)
     stored = stored_for_update(inspection, expected_version)
     require(stored.status == InspectionStatus.DRAFT, _("This inspection is already signed."))
+    _require_may_record(stored, actor)
+    if stored.is_special:
+        require(signs_special(actor), _("A special inspection is signed by an inspector or the city bureau."))
     items = list(stored.items.all())
     unjudged = [i.text for i in items if (i.score is None if i.kind == ItemKind.SCORE else not i.result)]
     if unjudged:
@@ -251,18 +273,46 @@ def inspection_sign(
 
 @transaction.atomic
 def finding_save(*, finding: Finding, actor: Any, expected_version: int | None = None) -> Finding:
-    """Record or change a finding of an inspection the actor records (its text, responsible unit, deadline), while
-    it is still open."""
+    """Record or change a finding (its text, responsible unit, deadline) of a draft inspection the actor records.
+    Findings are part of the inspection: once it is signed they are not added to or changed, only rectified and
+    verified. The responsible unit belongs to the inspected unit."""
     stored = None
     if finding.pk:
         require_may_change(finding, actor)
         stored = stored_for_update(finding, expected_version)
+        require(stored.inspection_id == finding.inspection_id, _("A finding stays with the inspection that found it."))
         require(stored.status in OPEN_STATUSES, _("A rectified or verified finding is not changed."))
+    if not finding.inspection_id:
+        raise ValidationError({"inspection": _("Name the inspection that found it.")})
     require(
         Inspection.objects.in_area_of(actor).filter(pk=finding.inspection_id).exists(),
         _("Findings are recorded by those who record the inspection."),
     )
+    inspection = _locked_draft(finding.inspection_id, actor)
+    _check_responsible(finding, inspection)
     return save_checked(finding, actor=actor, stored=stored)
+
+
+def _check_responsible(finding: Finding, inspection: Inspection) -> None:
+    """The school or bureau responsible for a finding belongs to the inspected unit: a county's bureau or one of
+    its schools; a school itself or its county's bureau; a pairing's schools or their counties' bureaus."""
+    if inspection.county_id:
+        schools, counties = None, {inspection.county_id}
+    elif inspection.school_id:
+        schools, counties = {inspection.school_id}, {inspection.school.county_id}
+    else:
+        pairing = inspection.pairing
+        schools = {pairing.helper_id, pairing.recipient_id}
+        counties = {pairing.helper.county_id, pairing.recipient.county_id}
+    if finding.school_id:
+        inside = finding.school_id in schools if schools is not None else finding.school.county_id in counties
+    else:
+        inside = finding.county_id in counties
+    if not inside:
+        raise ValidationError(
+            _("The responsible school or bureau must belong to the inspected unit (%(unit)s).")
+            % {"unit": inspection.inspected}
+        )
 
 
 def _may_rectify(finding: Finding, actor: Any) -> bool:

@@ -46,6 +46,7 @@ class ReportColumn:
             "level": self.level(row) if self.level else "",
             "link": self.link(row) if self.link else None,
             "number": self.kind in ("int", "percent"),
+            "date": self.kind == "date",
         }
 
 

@@ -52,11 +52,14 @@ class Insp:
             inspection_item_save(item=item, actor=user)
 
     def signed(self, actor="county_inspector", **fields):
-        inspection = self.inspection(actor=actor, **fields)
+        return self.sign(self.inspection(actor=actor, **fields), actor=actor)
+
+    def sign(self, inspection, actor="county_inspector", rating=Rating.GOOD):
+        """Judge every item of a draft (findings are recorded while it is one), rate it and sign it."""
         self.judge_all(inspection, actor=actor)
         inspection.refresh_from_db()
-        inspection.rating = Rating.GOOD
-        user = self.users[actor]
+        inspection.rating = rating
+        user = self.users[actor] if isinstance(actor, str) else actor
         inspection = inspection_save(inspection=inspection, actor=user)
         return inspection_sign(inspection=inspection, actor=user)
 

@@ -53,12 +53,14 @@ CELLS = [(role, model, action) for model in MATRIX for role in ROLES for action 
 @pytest.fixture
 def world(insp):
     draft = insp.inspection()
-    signed = insp.signed(school=insp.land.own_school)
+    signed = insp.inspection(school=insp.land.own_school)
     finding = finding_save(
         finding=Finding(inspection=signed, school=insp.land.own_school, text="台账不全",
                         deadline=datetime.date(2016, 12, 20)),
         actor=insp.users["county_inspector"],
     )  # fmt: skip
+    insp.sign(signed)
+    finding.refresh_from_db()
     spot_check = insp.sample(size=1)
     return {"inspection": draft, "finding": finding, "checklistitem": None, "spotcheck": spot_check, "insp": insp}
 
@@ -139,13 +141,14 @@ def test_r28_a_school_lists_what_it_must_fix_and_records_the_rectification(clien
 
 def test_r28_a_school_reads_a_finding_of_the_countys_inspection_it_does_not_open(client, world):
     insp = world["insp"]
-    of_county = insp.signed(county=insp.land.own)
+    of_county = insp.inspection(county=insp.land.own)
     finding = finding_save(
         finding=Finding(
             inspection=of_county, school=insp.land.own_school, text="档案缺失", deadline=datetime.date(2017, 1, 1)
         ),
         actor=insp.users["county_inspector"],
     )
+    of_county = insp.sign(of_county)
     url = reverse("admin:inspections_finding_change", args=[finding.pk])
     inspection_url = reverse("admin:inspections_inspection_change", args=[of_county.pk])
     school = login(client, insp, "recipient")

@@ -110,7 +110,7 @@ def test_r28_a_county_inspects_only_its_own_county(insp):
 
 
 def test_r28_scoping_of_inspections_items_and_findings_per_role(insp):
-    own = insp.signed()
+    own = insp.inspection()
     other = insp.signed(actor="city", county=insp.land.other)
     finding = finding_save(
         finding=Finding(
@@ -118,6 +118,7 @@ def test_r28_scoping_of_inspections_items_and_findings_per_role(insp):
         ),
         actor=insp.users["county_inspector"],
     )
+    own = insp.sign(own)
     draft = insp.inspection(school=insp.land.own_school)
     seen = {
         role: set(Inspection.objects.for_user(insp.users[role]).values_list("pk", flat=True))
@@ -241,12 +242,14 @@ def test_r28_a_city_review_overturns_an_item_of_the_self_inspection(insp):
 
 
 def test_r28_findings_rectified_by_the_school_verified_or_reopened_by_the_city(insp):
-    inspection = insp.signed()
+    inspection = insp.inspection()
     finding = finding_save(
         finding=Finding(inspection=inspection, school=insp.land.own_school, text="送教记录缺照片",
                         deadline=datetime.date(2017, 1, 15)),
         actor=insp.users["county_inspector"],
     )  # fmt: skip
+    insp.sign(inspection)
+    finding.refresh_from_db()
     assert finding.status == FindingStatus.OPEN
     finding.rectification = "已补齐照片与签到表"
     with pytest.raises(NotAllowed):
@@ -290,7 +293,7 @@ def test_r28_a_finding_of_a_draft_is_not_shown_to_the_school_nor_rectified_until
 
 
 def test_r28_overdue_findings_follow_from_the_deadline_and_status(insp):
-    inspection = insp.signed()
+    inspection = insp.inspection()
     actor = insp.users["county_inspector"]
 
     def finding(deadline):
@@ -300,6 +303,8 @@ def test_r28_overdue_findings_follow_from_the_deadline_and_status(insp):
         )
 
     late, early = finding(datetime.date(2016, 12, 1)), finding(datetime.date(2017, 3, 1))
+    insp.sign(inspection)
+    late.refresh_from_db()
     today = datetime.date(2017, 1, 1)
     assert list(Finding.objects.overdue(today)) == [late]
     assert late.is_overdue(today) and not early.is_overdue(today)

@@ -50,8 +50,11 @@ def login(client, insp):
     return as_role
 
 
-def sign(insp, actor="county_inspector", rating=Rating.GOOD, judged=None, **fields):
+def sign(insp, actor="county_inspector", rating=Rating.GOOD, judged=None, found=(), **fields):
+    """A signed inspection, with the findings `found` ((text, deadline, unit) recorded while it was a draft)."""
     inspection = insp.inspection(actor=actor, **fields)
+    for text, deadline, unit in found:
+        finding(insp, inspection, text, deadline, actor=actor, **unit)
     insp.judge_all(inspection, actor=actor, **(judged or {}))
     inspection.refresh_from_db()
     inspection.rating = rating
@@ -238,12 +241,13 @@ def test_r29_assessment_page_lists_pairings_compliance_latest_rating_and_finding
     land = insp.land
     sign(insp, pairing=land.own_pairing, rating=Rating.PASS)
     reviewed = sign(insp, school=land.own_school, date=datetime.date(2016, 12, 10))
-    later = sign(insp, actor="city", level=Level.CITY_REVIEW, school=land.own_school, reviews=reviewed,
-                 rating=Rating.EXCELLENT, date=datetime.date(2016, 12, 20),
-                 judged={"review": Review.CONFIRMS})  # fmt: skip
-    finding(insp, later, "台账不全", datetime.date(2016, 12, 15), actor="city", school=land.own_school)  # overdue
-    finding(insp, later, "缺少照片", datetime.date(2017, 3, 1), actor="city", school=land.own_school)
-    done = finding(insp, later, "已整改的问题", datetime.date(2016, 12, 1), actor="city", school=land.own_school)
+    own = {"school": land.own_school}
+    sign(insp, actor="city", level=Level.CITY_REVIEW, school=land.own_school, reviews=reviewed,
+         rating=Rating.EXCELLENT, date=datetime.date(2016, 12, 20), judged={"review": Review.CONFIRMS},
+         found=[("台账不全", datetime.date(2016, 12, 15), own),  # overdue
+                ("缺少照片", datetime.date(2017, 3, 1), own),
+                ("已整改的问题", datetime.date(2016, 12, 1), own)])  # fmt: skip
+    done = Finding.objects.get(text="已整改的问题")
     done.rectification = "已补齐"
     finding_rectify(finding=done, actor=insp.users["recipient"])
     draft = insp.inspection(school=land.own_school)
@@ -314,8 +318,7 @@ def _more_pairings(insp, count: int):
         village = VillageFactory(township=land.own_central.township)
         school = Land._school(land, f"甲镇第{i}村小学", land.own_central.township, village=village)
         pairing = Land._pair(land, land.own_central, school, land.own)
-        inspection = sign(insp, pairing=pairing)
-        finding(insp, inspection, "台账不全", datetime.date(2016, 12, 15), school=school)
+        sign(insp, pairing=pairing, found=[("台账不全", datetime.date(2016, 12, 15), {"school": school})])
 
 
 def test_r29_assessment_page_runs_a_bounded_number_of_queries(login, insp, django_assert_max_num_queries):
@@ -339,15 +342,17 @@ def test_r29_assessment_page_runs_a_bounded_number_of_queries(login, insp, djang
 def findings(insp):
     """Findings of signed inspections in both counties, in every state, and one of a draft."""
     land = insp.land
-    own = sign(insp)
-    other = sign(insp, actor="city", county=land.other)
-    made = {
-        "overdue": finding(insp, own, "送教记录缺照片", datetime.date(2016, 12, 15), school=land.own_school),
-        "bureau": finding(insp, own, "县级台账不全", datetime.date(2017, 3, 1), county=land.own),
-        "verified": finding(insp, own, "协议未盖章", datetime.date(2016, 12, 1), school=land.own_central),
-        "reopened": finding(insp, own, "计划未执行", datetime.date(2017, 2, 1), school=land.own_central),
-        "other": finding(insp, other, "乙县问题", datetime.date(2017, 2, 1), actor="city", school=land.other_central),
-    }
+    texts = {"overdue": "送教记录缺照片", "bureau": "县级台账不全", "verified": "协议未盖章", "reopened": "计划未执行",
+             "other": "乙县问题"}  # fmt: skip
+    sign(insp, found=[
+        (texts["overdue"], datetime.date(2016, 12, 15), {"school": land.own_school}),
+        (texts["bureau"], datetime.date(2017, 3, 1), {"county": land.own}),
+        (texts["verified"], datetime.date(2016, 12, 1), {"school": land.own_central}),
+        (texts["reopened"], datetime.date(2017, 2, 1), {"school": land.own_central}),
+    ])  # fmt: skip
+    sign(insp, actor="city", county=land.other,
+         found=[(texts["other"], datetime.date(2017, 2, 1), {"school": land.other_central})])  # fmt: skip
+    made = {name: Finding.objects.get(text=text) for name, text in texts.items()}
     for name in ("verified", "reopened"):
         made[name].rectification = "已整改"
         rectified = finding_rectify(finding=made[name], actor=insp.users["city"])

@@ -100,6 +100,23 @@ def test_r28_the_rest_is_shared_in_proportion_by_largest_remainder():
     assert sum(given.values()) == 20
 
 
+def test_r28_the_sample_has_exactly_the_size_asked_for_whatever_the_size():
+    # Counties drawn whole pass their seats on until every seat is given: with one big county among small ones, a
+    # single pass over the remainders left seats unfilled (102 asked of 1, 1, 1 and 100 gave 100).
+    assert shares({"A": 1, "B": 1, "C": 1, "D": 100}, 102) == {"A": 1, "B": 1, "C": 1, "D": 99}
+    candidates = pairings(LANDSCAPE)
+    for size in range(1, len(candidates) + 2):
+        sample = draw_sample(candidates, size, 7)
+        assert len(sample) == min(size, len(candidates)) == len({p.pk for p in sample}), size
+        if size >= len(LANDSCAPE):
+            assert len(by_county(sample)) == len(LANDSCAPE)
+    for counts in ({"A": 1, "B": 2, "C": 3, "D": 50}, {"A": 1, "B": 1, "C": 40}, {"A": 2, "B": 2, "C": 2, "D": 9}):
+        total = sum(counts.values())
+        for size in range(len(counts), total):
+            given = shares(counts, size)
+            assert sum(given.values()) == size and all(1 <= given[k] <= counts[k] for k in counts), (counts, size)
+
+
 @pytest.mark.parametrize("seed", [0, 3, 11])
 def test_r28_a_size_below_the_number_of_counties_draws_counties_then_one_pairing_each(seed):
     candidates = pairings(LANDSCAPE)

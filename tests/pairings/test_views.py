@@ -127,7 +127,8 @@ def test_city_home_lists_late_and_missing_work_plans_and_per_county_figures(as_u
 @pytest.mark.parametrize("role", ["inspector", "region"])
 def test_inspectors_home_shows_what_they_may_read(as_user, role):
     found = items(home(as_user(role)))
-    assert set(found) == {"有预警的结对", "未参加结对的公办学校"}
+    # what they may read of the pairings, and the inspections they have still to sign
+    assert set(found) == {"有预警的结对", "未参加结对的公办学校", "未签署的督导检查"}
 
 
 def test_home_keeps_the_model_list_ordered_by_the_work(as_user):
