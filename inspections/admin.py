@@ -218,6 +218,15 @@ class SpotCheckAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         return HttpResponseRedirect(reverse("admin:inspections_spotcheck_change", args=[obj.pk]))
 
 
+def _without_related_buttons(formfield):
+    """The units chosen on inspection and finding pages are not made or changed from there."""
+    widget = getattr(formfield, "widget", None)
+    for name in ("can_add_related", "can_change_related", "can_delete_related"):
+        if hasattr(widget, name):
+            setattr(widget, name, False)
+    return formfield
+
+
 def _errors(error: Exception) -> str:
     return "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
@@ -303,7 +312,8 @@ class FindingInline(VersionedInlineMixin, admin.TabularInline):
         return super().get_queryset(request).for_user(request.user)
 
     def _records(self, request, obj) -> bool:
-        return obj is not None and Inspection.objects.in_area_of(request.user).filter(pk=obj.pk).exists()
+        # Findings are recorded while the inspection is a draft; a signed one's are read-only here.
+        return obj is not None and Inspection.objects.editable_by(request.user).filter(pk=obj.pk).exists()
 
     def has_change_permission(self, request, obj=None):
         return super().has_change_permission(request, obj) and self._records(request, obj)
@@ -395,12 +405,20 @@ class InspectionAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
         return super().get_actions(request) if may_inspect(request.user) else {}
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
-        # The units chosen here are not made or changed from an inspection's page.
-        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
-        widget = getattr(formfield, "widget", None)
-        for name in ("can_add_related", "can_change_related", "can_delete_related"):
-            if hasattr(widget, name):
-                setattr(widget, name, False)
+        # Only the choices the user may make: the levels it records, the signed county self-inspections a
+        # re-inspection reviews, a county inspector's own bureau as the inspecting one.
+        formfield = _without_related_buttons(super().formfield_for_dbfield(db_field, request, **kwargs))
+        if formfield is None:
+            return formfield
+        if db_field.name == "level":
+            recorded = levels_recorded_by(request.user)
+            formfield.choices = [c for c in formfield.choices if not c[0] or c[0] in recorded]
+        elif db_field.name == "reviews":
+            formfield.queryset = formfield.queryset.filter(level=Level.COUNTY_SELF, status=InspectionStatus.SIGNED)
+        elif db_field.name == "inspecting_county":
+            scope = scope_of(request.user)
+            if not scope.city and scope.inspects == "county":
+                formfield.queryset = formfield.queryset.filter(pk=scope.county_id)
         return formfield
 
     def get_inlines(self, request, obj):
@@ -542,7 +560,7 @@ class ToFixFilter(admin.SimpleListFilter):
     parameter_name = "to_fix"
 
     def lookups(self, request, model_admin):
-        return [("yes", _("Still to be fixed"))]
+        return [("yes", _("Not yet rectified (open or reopened)"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -638,7 +656,7 @@ class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
             return [*fields, *RECTIFICATION_FIELDS]
         fields.append("inspection_shown")
         rectifies = _may_rectify(obj, request.user) and obj.status in OPEN_STATUSES
-        records = Inspection.objects.in_area_of(request.user).filter(pk=obj.inspection_id).exists()
+        records = Inspection.objects.editable_by(request.user).filter(pk=obj.inspection_id).exists()
         if not rectifies:
             fields += list(RECTIFICATION_FIELDS)
         if not (records and obj.status in OPEN_STATUSES) or scope_of(request.user).school_id:
@@ -647,8 +665,8 @@ class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "inspection":
-            kwargs["queryset"] = Inspection.objects.in_area_of(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+            kwargs["queryset"] = Inspection.objects.editable_by(request.user)  # drafts: findings come before signing
+        return _without_related_buttons(super().formfield_for_foreignkey(db_field, request, **kwargs))
 
     def get_actions(self, request):
         return super().get_actions(request) if may_verify(request.user) else {}
@@ -661,6 +679,9 @@ class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
             adopt(obj, finding_save(finding=obj, actor=request.user, expected_version=version))
 
     def _decide(self, request, queryset, accept: bool):
+        if not queryset.exists():
+            self.message_user(request, gettext("None of the selected findings awaits verification."), messages.WARNING)
+            return
         done = 0
         for finding in queryset:
             try:
@@ -671,7 +692,8 @@ class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
             except (NotAllowed, ValidationError) as error:
                 self.message_user(request, f"{finding}：{_errors(error)}", messages.ERROR)
         if done:
-            self.message_user(request, ngettext("%(n)d finding done.", "%(n)d findings done.", done) % {"n": done})
+            text = gettext("%(n)d verified.") if accept else gettext("%(n)d reopened for rectification.")
+            self.message_user(request, text % {"n": done})
 
     @admin.action(description=_("Verify the selected rectifications"))
     def verify_selected(self, request, queryset):

@@ -73,7 +73,13 @@ def spot_check_draw(
     if not dry_run and not reason:
         raise ValidationError({"reason": _("Give the reason for this spot check.")})
     spot_check.clean_fields(exclude=["semester", "drawn_by", "reason"])  # the size and the seed, before drawing
-    sample = draw_sample(spot_check_candidates(semester=semester), size, seed)
+    candidates = spot_check_candidates(semester=semester)
+    if not dry_run and size > len(candidates):
+        raise ValidationError(
+            {"size": _("The semester has %(count)s active pairings: a sample draws at most that many.")
+             % {"count": len(candidates)}}
+        )  # fmt: skip
+    sample = draw_sample(candidates, size, seed)
     if dry_run:
         return sample, None
     save_checked(spot_check, actor=actor, reason=reason)
@@ -144,6 +150,10 @@ def _require_may_record(inspection: Inspection, actor: Any) -> None:
             inspection.inspected_county_id == scope.county_id,
             _("A county inspects only its own county, its schools and their pairings."),
         )
+        require(
+            inspection.inspecting_county_id in (None, scope.county_id),
+            _("A county's self-inspection is made by its own bureau."),
+        )
 
 
 def _check_review(inspection: Inspection) -> None:
@@ -161,6 +171,16 @@ def _check_review(inspection: Inspection) -> None:
     same_county = reviewed.inspected_county_id == inspection.inspected_county_id
     if reviewed.semester_id != inspection.semester_id or not same_county:
         raise ValidationError({"reviews": _("The self-inspection reviewed is of the same county and semester.")})
+
+
+def _check_date(inspection: Inspection) -> None:
+    """An inspection of a semester takes place within it."""
+    semester = inspection.semester
+    if inspection.date and not semester.starts_on <= inspection.date <= semester.ends_on:
+        raise ValidationError(
+            {"date": _("The date of the inspection lies within its semester (%(start)s to %(end)s).")
+             % {"start": semester.starts_on, "end": semester.ends_on}}
+        )  # fmt: skip
 
 
 def _check_spot_check(inspection: Inspection) -> None:
@@ -210,6 +230,7 @@ def inspection_save(*, inspection: Inspection, actor: Any, expected_version: int
         if stored.level != inspection.level:
             raise ValidationError({"level": _("The level of an inspection stays as it was made.")})
     _require_may_record(inspection, actor)
+    _check_date(inspection)
     _check_review(inspection)
     _check_spot_check(inspection)
     saved = save_checked(inspection, actor=actor, stored=stored)
@@ -235,7 +256,32 @@ def inspection_item_save(*, item: InspectionItem, actor: Any, expected_version: 
         raise ValidationError({"review": _("Only a re-inspection confirms or overturns a self-inspection.")})
     if item.review == "overturns" and not item.review_note.strip():
         raise ValidationError({"review_note": _("Say why the self-inspection's result is overturned.")})
+    if item.review:
+        _check_review_matches(item, inspection)
     return save_checked(item, actor=actor, stored=stored)
+
+
+def _check_review_matches(item: InspectionItem, inspection: Inspection) -> None:
+    """A re-inspection that confirms an item finds what the self-inspection found; a different finding overturns
+    it (with a note), so that the county is never told "confirmed" of a changed result."""
+    own = inspection.reviews.items.filter(code=item.code).first() if inspection.reviews_id else None
+    if own is None:
+        return
+    judged = item.result or item.score
+    if judged in ("", None):
+        return  # judged later: signing asks for every result
+    same = (item.result, item.score) == (own.result, own.score)
+    shown = own.get_result_display() if own.result else own.score
+    if item.review == "confirms" and not same:
+        raise ValidationError(
+            {"review": _("%(code)s %(item)s: the county found “%(own)s”; a different result overturns it — choose "
+                         "overturns and say why.") % {"code": item.code, "item": item.text, "own": shown}}
+        )  # fmt: skip
+    if item.review == "overturns" and same:
+        raise ValidationError(
+            {"review": _("%(code)s %(item)s: the result is the county's own (“%(own)s”) — choose confirms.")
+             % {"code": item.code, "item": item.text, "own": shown}}
+        )  # fmt: skip
 
 
 @transaction.atomic
@@ -290,6 +336,11 @@ def finding_save(*, finding: Finding, actor: Any, expected_version: int | None =
     )
     inspection = _locked_draft(finding.inspection_id, actor)
     _check_responsible(finding, inspection)
+    if finding.deadline and finding.deadline <= inspection.date:
+        raise ValidationError(
+            {"deadline": _("The deadline for rectification comes after the inspection (%(date)s).")
+             % {"date": inspection.date}}
+        )  # fmt: skip
     return save_checked(finding, actor=actor, stored=stored)
 
 

@@ -9,7 +9,7 @@ from inspections.liuzhou import checklist_ensure
 from inspections.models import Inspection
 from inspections.services import inspection_item_save, inspection_save, inspection_sign, spot_check_draw
 from liuzhou_pairing.actors import SYSTEM
-from pairings.models import Semester
+from pairings.models import Pairing, Semester
 from tests.accounts.conftest import PASSWORD
 
 DAY = datetime.date(2016, 12, 1)
@@ -39,8 +39,9 @@ class Insp:
         user = self.users[actor] if isinstance(actor, str) else actor
         return inspection_save(inspection=Inspection(**values), actor=user)
 
-    def sample(self, size=100, seed=1):
+    def sample(self, size=None, seed=1):
         """A recorded spot-check sample of the semester (all its active pairings unless `size` says fewer)."""
+        size = size or Pairing.objects.active_in(self.semester).count()
         return spot_check_draw(semester=self.semester, size=size, seed=seed, actor=SYSTEM, reason="抽查")[1]
 
     def judge_all(self, inspection, actor="county_inspector", result=ItemResult.PASS, **fields):

@@ -94,7 +94,8 @@ def test_r28_a_region_spot_check_inspects_a_pairing_drawn_in_a_sample_of_its_sem
     later = Semester.objects.get(cycle=insp.land.cycle, academic_year=2017, term=1)
     with pytest.raises(ValidationError, match="其他学期"):
         insp.inspection(
-            actor="region", level=Level.REGION_SPOT_CHECK, semester=later, pairing=drawn, spot_check=sample
+            actor="region", level=Level.REGION_SPOT_CHECK, semester=later, pairing=drawn, spot_check=sample,
+            date=later.starts_on,
         )  # fmt: skip
     with pytest.raises(ValidationError, match="只有自治区抽查"):
         insp.inspection(spot_check=sample)
@@ -302,7 +303,7 @@ def test_r28_overdue_findings_follow_from_the_deadline_and_status(insp):
             actor=actor,
         )
 
-    late, early = finding(datetime.date(2016, 12, 1)), finding(datetime.date(2017, 3, 1))
+    late, early = finding(datetime.date(2016, 12, 2)), finding(datetime.date(2017, 3, 1))
     insp.sign(inspection)
     late.refresh_from_db()
     today = datetime.date(2017, 1, 1)

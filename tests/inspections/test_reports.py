@@ -244,14 +244,14 @@ def test_r29_assessment_page_lists_pairings_compliance_latest_rating_and_finding
     own = {"school": land.own_school}
     sign(insp, actor="city", level=Level.CITY_REVIEW, school=land.own_school, reviews=reviewed,
          rating=Rating.EXCELLENT, date=datetime.date(2016, 12, 20), judged={"review": Review.CONFIRMS},
-         found=[("台账不全", datetime.date(2016, 12, 15), own),  # overdue
+         found=[("台账不全", datetime.date(2016, 12, 28), own),  # overdue
                 ("缺少照片", datetime.date(2017, 3, 1), own),
-                ("已整改的问题", datetime.date(2016, 12, 1), own)])  # fmt: skip
+                ("已整改的问题", datetime.date(2016, 12, 21), own)])  # fmt: skip
     done = Finding.objects.get(text="已整改的问题")
     done.rectification = "已补齐"
     finding_rectify(finding=done, actor=insp.users["recipient"])
     draft = insp.inspection(school=land.own_school)
-    finding(insp, draft, "草稿中的问题", datetime.date(2016, 12, 1), school=land.own_school)  # not yet signed
+    finding(insp, draft, "草稿中的问题", datetime.date(2016, 12, 2), school=land.own_school)  # not yet signed
 
     client = login("city")
     html = page(client, ASSESSMENT)
@@ -347,7 +347,7 @@ def findings(insp):
     sign(insp, found=[
         (texts["overdue"], datetime.date(2016, 12, 15), {"school": land.own_school}),
         (texts["bureau"], datetime.date(2017, 3, 1), {"county": land.own}),
-        (texts["verified"], datetime.date(2016, 12, 1), {"school": land.own_central}),
+        (texts["verified"], datetime.date(2016, 12, 2), {"school": land.own_central}),
         (texts["reopened"], datetime.date(2017, 2, 1), {"school": land.own_central}),
     ])  # fmt: skip
     sign(insp, actor="city", county=land.other,
@@ -361,7 +361,7 @@ def findings(insp):
     made["bureau"].rectification = "已补齐"
     made["bureau"] = finding_rectify(finding=made["bureau"], actor=insp.users["county"])
     draft = insp.inspection(school=land.own_school)
-    finding(insp, draft, "草稿中的问题", datetime.date(2016, 12, 1), school=land.own_school)
+    finding(insp, draft, "草稿中的问题", datetime.date(2016, 12, 2), school=land.own_school)
     return made
 
 

@@ -9,10 +9,12 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from inspections.choices import Level, Review
-from inspections.models import Finding, Inspection, InspectionItem
+from inspections.models import Finding, Inspection, InspectionItem, SpotCheck
 from inspections.selectors import special_inspections
-from inspections.services import finding_save, inspection_item_save, inspection_sign
+from inspections.services import finding_save, inspection_item_save, inspection_sign, spot_check_draw
 from liuzhou_pairing.access import NotAllowed
+from liuzhou_pairing.actors import SYSTEM
+from pairings.models import Pairing
 
 pytestmark = pytest.mark.django_db
 
@@ -133,3 +135,80 @@ def test_the_inspection_and_finding_lists_run_a_bounded_number_of_queries(insp, 
     with django_assert_max_num_queries(40) as many:
         client.get(url)
     assert len(many.captured_queries) == len(few.captured_queries)
+
+
+def test_r28_the_admin_offers_findings_only_on_drafts(insp, client):
+    draft = insp.inspection()
+    finding = found(insp, draft)
+    client.force_login(insp.users["county_inspector"])
+    page = client.get(reverse("admin:inspections_inspection_change", args=[draft.pk]))
+    assert page.context["inline_admin_formsets"][1].has_add_permission
+    add = client.get(reverse("admin:inspections_finding_add"))
+    assert list(add.context["adminform"].form.fields["inspection"].queryset) == [draft]
+    signed = insp.sign(draft)
+    page = client.get(reverse("admin:inspections_inspection_change", args=[signed.pk]))
+    assert not page.context["inline_admin_formsets"][1].has_add_permission
+    add = client.get(reverse("admin:inspections_finding_add"))
+    assert not add.context["adminform"].form.fields["inspection"].queryset.exists()
+    change = client.get(reverse("admin:inspections_finding_change", args=[finding.pk]))
+    assert "text" not in change.context["adminform"].form.fields  # read-only once signed
+
+
+# Defects found trying the release in Chromium.
+
+
+def test_r28_a_re_inspection_that_confirms_an_item_finds_what_the_county_found(insp):
+    own = insp.inspection()
+    insp.judge_all(own)  # every item passed
+    own = insp.sign(own)
+    review = insp.inspection(actor="city_inspector", level=Level.CITY_REVIEW, reviews=own)
+    item = review.items.order_by("order", "code").first()
+    item.result, item.review = "fail", Review.CONFIRMS
+    with pytest.raises(ValidationError, match="应选择“推翻”"):
+        inspection_item_save(item=item, actor=insp.users["city_inspector"])
+    item.result, item.review, item.review_note = "pass", Review.OVERTURNS, "理由"
+    with pytest.raises(ValidationError, match="应选择“维持”"):
+        inspection_item_save(item=item, actor=insp.users["city_inspector"])
+    item.result = "fail"
+    assert inspection_item_save(item=item, actor=insp.users["city_inspector"]).review == Review.OVERTURNS
+
+
+def test_r28_the_date_lies_in_the_semester_and_a_deadline_after_the_inspection(insp):
+    with pytest.raises(ValidationError, match="督导日期须在所选学期内"):
+        insp.inspection(date=datetime.date(2026, 11, 30))
+    draft = insp.inspection()  # 2016-12-01
+    for deadline in (datetime.date(2016, 11, 1), draft.date):
+        with pytest.raises(ValidationError, match="整改期限须在督导日期"):
+            finding_save(
+                finding=Finding(inspection=draft, school=insp.land.own_school, text="x", deadline=deadline),
+                actor=insp.users["county_inspector"],
+            )
+    assert not Finding.objects.exists()
+
+
+def test_r28_a_county_self_inspection_is_made_by_the_countys_own_bureau(insp):
+    with pytest.raises(NotAllowed, match="本县（区）教育局"):
+        insp.inspection(inspecting_county=insp.land.other)
+    assert insp.inspection(inspecting_county=insp.land.own).pk
+
+
+def test_r28_a_recorded_sample_is_at_most_the_semesters_active_pairings(insp):
+    active = Pairing.objects.active_in(insp.semester).count()
+    with pytest.raises(ValidationError, match=f"只有 {active} 个在帮结对"):
+        spot_check_draw(semester=insp.semester, size=active + 1, seed=1, actor=SYSTEM, reason="抽查")
+    sample, _none = spot_check_draw(semester=insp.semester, size=99999, seed=1, actor=SYSTEM, dry_run=True)
+    assert len(sample) == active and not SpotCheck.objects.exists()  # a dry run still shows them all
+
+
+def test_r28_the_add_page_offers_only_what_the_user_may_choose(insp, client):
+    insp.inspection(county=insp.land.own)  # a draft: not reviewable
+    signed = insp.signed(school=insp.land.own_school)
+    own = insp.signed(county=insp.land.own)
+    client.force_login(insp.users["county_inspector"])
+    form = client.get(reverse("admin:inspections_inspection_add")).context["adminform"].form
+    assert [value for value, _label in form.fields["level"].choices if value] == [Level.COUNTY_SELF]
+    assert list(form.fields["inspecting_county"].queryset) == [insp.land.own]
+    client.force_login(insp.users["city_inspector"])
+    form = client.get(reverse("admin:inspections_inspection_add")).context["adminform"].form
+    assert [value for value, _label in form.fields["level"].choices if value] == [Level.CITY_REVIEW]
+    assert set(form.fields["reviews"].queryset) == {signed, own}
