@@ -8,6 +8,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
@@ -678,16 +679,15 @@ class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
         else:
             adopt(obj, finding_save(finding=obj, actor=request.user, expected_version=version))
 
-    def _decide(self, request, queryset, accept: bool):
+    def _decide(self, request, queryset, accept: bool, note: str = ""):
         if not queryset.exists():
             self.message_user(request, gettext("None of the selected findings awaits verification."), messages.WARNING)
-            return
+            return None
         done = 0
         for finding in queryset:
             try:
                 with transaction.atomic():
-                    finding_verify(finding=finding, actor=request.user, accept=accept,
-                                   note="" if accept else str(_("Reopened by the city bureau.")))  # fmt: skip
+                    finding_verify(finding=finding, actor=request.user, accept=accept, note=note)
                 done += 1
             except (NotAllowed, ValidationError) as error:
                 self.message_user(request, f"{finding}：{_errors(error)}", messages.ERROR)
@@ -701,4 +701,19 @@ class FindingAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
 
     @admin.action(description=_("Reopen the selected findings"))
     def reopen_selected(self, request, queryset):
-        self._decide(request, queryset.filter(status=FindingStatus.RECTIFIED), accept=False)
+        """Ask the reason on a page of its own, then reopen the selected rectifications with it."""
+        rectified = queryset.filter(status=FindingStatus.RECTIFIED).select_related("school", "county")
+        reason = request.POST.get("reason", "").strip()
+        if "confirm" in request.POST and reason:
+            return self._decide(request, rectified, accept=False, note=reason)
+        if not rectified.exists():
+            return self._decide(request, rectified, accept=False)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": gettext("Reopen for rectification"),
+            "findings": list(rectified),
+            "reason": reason,
+            "error": gettext("Say why the rectification is not accepted.") if "confirm" in request.POST else "",
+        }
+        return TemplateResponse(request, "admin/inspections/reopen.html", context)

@@ -248,14 +248,15 @@ def inspection_item_save(*, item: InspectionItem, actor: Any, expected_version: 
     stored = stored_for_update(item, expected_version)
     inspection = _locked_draft(stored.inspection_id, actor)
     require(item.inspection_id == inspection.pk, _("An item stays with its inspection."))
+    named = f"{item.code} {item.text}："  # the page shows these errors above the items: say which one
     if item.kind == ItemKind.SCORE and item.result:
-        raise ValidationError({"result": _("This item is scored: give a score.")})
+        raise ValidationError({"result": named + _("This item is scored: give a score.")})
     if item.kind == ItemKind.RATING and item.score is not None:
-        raise ValidationError({"score": _("This item is judged pass, partly or fail: give no score.")})
+        raise ValidationError({"score": named + _("This item is judged pass, partly or fail: give no score.")})
     if item.inspection.level != Level.CITY_REVIEW and (item.review or item.review_note):
         raise ValidationError({"review": _("Only a re-inspection confirms or overturns a self-inspection.")})
     if item.review == "overturns" and not item.review_note.strip():
-        raise ValidationError({"review_note": _("Say why the self-inspection's result is overturned.")})
+        raise ValidationError({"review_note": named + _("Say why the self-inspection's result is overturned.")})
     if item.review:
         _check_review_matches(item, inspection)
     return save_checked(item, actor=actor, stored=stored)

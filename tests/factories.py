@@ -13,7 +13,8 @@ class CountyFactory(factory.django.DjangoModelFactory):
         model = County
         django_get_or_create = ("code",)
 
-    code = factory.Sequence(lambda n: f"4599{n % 100:02d}")
+    # Codes in creation order (so that a test's first county sorts first), after every real Guangxi code.
+    code = factory.Sequence(lambda n: f"{460000 + n % 40000:06d}")
     name = factory.Sequence(lambda n: f"测试{n}县")
     short_name = factory.LazyAttribute(lambda o: o.name)
     kind = CountyKind.COUNTY

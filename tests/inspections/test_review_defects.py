@@ -212,3 +212,25 @@ def test_r28_the_add_page_offers_only_what_the_user_may_choose(insp, client):
     form = client.get(reverse("admin:inspections_inspection_add")).context["adminform"].form
     assert [value for value, _label in form.fields["level"].choices if value] == [Level.CITY_REVIEW]
     assert set(form.fields["reviews"].queryset) == {signed, own}
+
+
+def test_r28_the_city_reopens_a_rectification_with_its_reason(insp, client):
+    draft = insp.inspection()
+    finding = found(insp, draft)
+    insp.sign(draft)
+    finding.refresh_from_db()
+    finding.rectification = "已补齐"
+    from inspections.services import finding_rectify
+
+    finding_rectify(finding=finding, actor=insp.users["recipient"])
+    client.force_login(insp.users["city"])
+    url = reverse("admin:inspections_finding_changelist")
+    action = {"action": "reopen_selected", "_selected_action": [finding.pk]}
+    page = client.post(url, action).content.decode()
+    assert "退回的理由" in page and "台账不全" in page
+    page = client.post(url, {**action, "confirm": "1", "reason": "  "}).content.decode()
+    assert "请说明" in page and Finding.objects.get(pk=finding.pk).status == "rectified"
+    response = client.post(url, {**action, "confirm": "1", "reason": "照片与活动日期不符"}, follow=True)
+    stored = Finding.objects.get(pk=finding.pk)
+    assert (stored.status, stored.verification_note) == ("reopened", "照片与活动日期不符")
+    assert "已退回重新整改 1 项" in response.content.decode()
