@@ -76,6 +76,11 @@ class Sheet:
     title: str = ""
     notes: Sequence[str] = field(default_factory=tuple)  # lines written below the rows
     filterable: bool = True
+    # An official table to print and stamp (R25, R27): the filing unit's line under the title, a bordered body in
+    # the CJK fonts of official documents with page numbers, and the signature block (填报单位（盖章）…) below.
+    unit: str = ""
+    printable: bool = False
+    stamp: bool = False
 
 
 class _Formats:
