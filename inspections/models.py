@@ -379,10 +379,11 @@ class FindingQuerySet(models.QuerySet):
         return self.filter(area)
 
     def editable_by(self, user) -> "FindingQuerySet":
-        """Return the findings `user` may change: the city all; others those in their area not yet verified."""
+        """Return the findings `user` may change: the city all (it verifies); others those in their area still to
+        be fixed — a rectified finding waits for the city."""
         if scope_of(user).city:
             return self
-        return self.in_area_of(user).exclude(status=FindingStatus.VERIFIED)
+        return self.in_area_of(user).filter(status__in=OPEN_STATUSES)
 
     def overdue(self, today: datetime.date | None = None) -> "FindingQuerySet":
         """Findings still to be fixed whose deadline has passed."""

@@ -234,3 +234,19 @@ def test_r28_the_city_reopens_a_rectification_with_its_reason(insp, client):
     stored = Finding.objects.get(pk=finding.pk)
     assert (stored.status, stored.verification_note) == ("reopened", "照片与活动日期不符")
     assert "已退回重新整改 1 项" in response.content.decode()
+
+
+def test_r28_a_rectified_finding_waits_for_the_city_and_is_read_only_to_the_school(insp, client):
+    draft = insp.inspection()
+    finding = found(insp, draft)
+    insp.sign(draft)
+    finding.refresh_from_db()
+    finding.rectification = "已补齐"
+    from inspections.services import finding_rectify
+
+    finding_rectify(finding=finding, actor=insp.users["recipient"])
+    assert not Finding.objects.editable_by(insp.users["recipient"]).exists()
+    client.force_login(insp.users["recipient"])
+    page = client.get(reverse("admin:inspections_finding_change", args=[finding.pk]))
+    assert page.status_code == 200 and not page.context["has_change_permission"]
+    assert 'name="_save"' not in page.content.decode()
