@@ -1,14 +1,15 @@
 """Every workbook the system writes comes from here: xlsxwriter in constant-memory mode (each row is written and
 dropped, so a 100,000-row list costs no more memory than a short one), from the rows a selector yields.
 
-A sheet has Chinese column headers, a frozen and filterable header row, column widths that fit Chinese text, and
+A list sheet has Chinese column headers, a frozen and filterable header row, column widths that fit Chinese text, and
 print setup (landscape, fit to page width, the header row repeated on every printed page). Text that a spreadsheet
 would run as a formula (=, +, -, @ …) is written as a text cell with the quote-prefix style: Excel shows it as
 text and never evaluates it, and reading the file back gives the text unchanged.
 
 A printable sheet is an official table to print and stamp: its title in the heading font of official documents,
 the filing unit's line under it, a bordered header and body in 仿宋_GB2312 with wrapped text, columns narrowed to
-fit A4 landscape, page numbers in the footer and, for a stamped one, the signature block with room for the seal.
+fit A4 landscape, page numbers in the footer, no filter (its rows are printed whole, in their order) and, for a
+stamped one, the signature block with room for the seal.
 """
 
 import datetime
