@@ -215,9 +215,7 @@ def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats | _PrintFormats, s
         sheet.set_row(row_index, 24)
         _merged_line(sheet, row_index, len(columns), f"填报单位：{spec.unit}", formats.unit)
         row_index += 1
-    header_row = row_index
-    if spec.printable:
-        sheet.set_row(header_row, 30)
+    header_row = row_index  # no fixed height: the program fits the row to the wrapped headers, as for the body
     for col, column in enumerate(columns):
         sheet.write_string(header_row, col, column.header, formats.header)
     row_index += 1
