@@ -1,10 +1,15 @@
 """Every workbook the system writes comes from here: xlsxwriter in constant-memory mode (each row is written and
 dropped, so a 100,000-row list costs no more memory than a short one), from the rows a selector yields.
 
-A sheet has Chinese column headers, a frozen and filterable header row, column widths that fit Chinese text, and
+A list sheet has Chinese column headers, a frozen and filterable header row, column widths that fit Chinese text, and
 print setup (landscape, fit to page width, the header row repeated on every printed page). Text that a spreadsheet
 would run as a formula (=, +, -, @ …) is written as a text cell with the quote-prefix style: Excel shows it as
 text and never evaluates it, and reading the file back gives the text unchanged.
+
+A printable sheet is an official table to print and stamp: its title in the heading font of official documents,
+the filing unit's line under it, a bordered header and body in 仿宋_GB2312 with wrapped text, columns narrowed to
+fit A4 landscape, page numbers in the footer, no filter (its rows are printed whole, in their order) and, for a
+stamped one, the signature block with room for the seal.
 """
 
 import datetime
@@ -48,6 +53,17 @@ MIN_WIDTH, MAX_WIDTH = 6, 60
 # Rows looked at to size the columns (the rest are streamed without being measured).
 MEASURED_ROWS = 200
 
+# Printable sheets: fonts of official documents (the workbook names them; a computer without them substitutes).
+TITLE_FONT, BODY_FONT, HEADER_FONT = "方正小标宋简体", "仿宋_GB2312", "黑体"
+# The width of A4 landscape inside the margins, in characters of the default font (297 mm less 2 × 12.7 mm is about
+# 1,026 pixels, a character about 7), less some slack for the columns' padding; a printable sheet's columns are
+# narrowed to fit it (wrapping the text), and each column to at most PRINT_MAX_WIDTH.
+PRINT_WIDTH, PRINT_MIN_WIDTH, PRINT_MAX_WIDTH = 130, 4, 40
+FOOTER = "&C第 &P 页 共 &N 页"
+SIGNATURE = (("填报单位（盖章）：", "填报人："), ("联系电话：", "填报日期：      年    月    日"))
+SIGNATURE_ROOM = 16  # characters left to write in after a signature label
+SEAL_ROW_HEIGHT = 90  # points: room for a round seal of 42 mm (about 120 points) stamped across the unit's line
+
 
 def display_width(text: str) -> int:
     """Return the width of `text` in narrow characters: two for each wide (CJK, full-width) character."""
@@ -84,6 +100,8 @@ class Sheet:
 
 
 class _Formats:
+    number = blank = None  # numbers and blank cells of a list sheet have no format
+
     def __init__(self, book: xlsxwriter.Workbook) -> None:
         self.header = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1, "text_wrap": True,
                                        "valign": "vcenter"})  # fmt: skip
@@ -94,10 +112,31 @@ class _Formats:
         self.percent = book.add_format({"num_format": "0.0%"})
 
 
+class _PrintFormats:
+    """The formats of a printable sheet: every body cell bordered, in the body font, wrapped and centred
+    vertically, blank ones included (so that the grid prints whole)."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        body = {"font_name": BODY_FONT, "font_size": 11, "border": 1, "text_wrap": True, "valign": "vcenter"}
+        self.header = book.add_format({**body, "font_name": HEADER_FONT, "align": "center"})
+        self.title = book.add_format({"font_name": TITLE_FONT, "font_size": 16, "align": "center",
+                                      "valign": "vcenter", "text_wrap": True})  # fmt: skip
+        self.unit = book.add_format({"font_name": BODY_FONT, "font_size": 12, "align": "left", "valign": "vcenter"})
+        self.note = book.add_format({"font_name": BODY_FONT, "font_size": 11})
+        self.signature = book.add_format({"font_name": BODY_FONT, "font_size": 12, "align": "left",
+                                          "valign": "vcenter"})  # fmt: skip
+        self.text = book.add_format({**body, "num_format": "@"})
+        self.quoted = book.add_format({**body, "num_format": "@", "quote_prefix": True})
+        self.date = book.add_format({**body, "num_format": "yyyy-mm-dd", "align": "center"})
+        self.percent = book.add_format({**body, "num_format": "0.0%"})
+        self.number = book.add_format(body)
+        self.blank = book.add_format(body)
+
+
 def _cell(sheet, formats: _Formats, row: int, col: int, value: Any, kind: str) -> str:
     """Write one cell; return the text it shows (for sizing)."""
     if value is None or value == "":
-        sheet.write_blank(row, col, None)
+        sheet.write_blank(row, col, None, formats.blank)
         return ""
     if kind == "date" and isinstance(value, datetime.date):
         if isinstance(value, datetime.datetime):
@@ -108,26 +147,75 @@ def _cell(sheet, formats: _Formats, row: int, col: int, value: Any, kind: str) -
         sheet.write_number(row, col, value, formats.percent)
         return f"{value:.1%}"
     if kind == "int" and isinstance(value, int | float) and not isinstance(value, bool):
-        sheet.write_number(row, col, value)
+        sheet.write_number(row, col, value, formats.number)
         return str(value)
     text = str(value)
     sheet.write_string(row, col, text, formats.quoted if looks_like_formula(text) else formats.text)
     return text
 
 
-def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats, spec: Sheet) -> int:
+def _merged_line(sheet, row: int, columns: int, text: str, cell_format) -> None:
+    """Write `text` on `row`, merged across all `columns`."""
+    if columns > 1:
+        sheet.merge_range(row, 0, row, columns - 1, text, cell_format)
+    else:
+        sheet.write_string(row, 0, text, cell_format)
+
+
+def print_widths(widths: Sequence[int]) -> list[int]:
+    """Return `widths` narrowed so that their total fits A4 landscape (PRINT_WIDTH): each at most PRINT_MAX_WIDTH,
+    then all in proportion, none below PRINT_MIN_WIDTH (the text wraps in the narrowed columns)."""
+    capped = [min(width, PRINT_MAX_WIDTH) for width in widths]
+    total = sum(capped)
+    if total <= PRINT_WIDTH:
+        return capped
+    return [max(PRINT_MIN_WIDTH, width * PRINT_WIDTH // total) for width in capped]
+
+
+def signature_widths(widths: Sequence[int]) -> list[int]:
+    """Return `widths` widened where needed so that each half of the page's width holds its signature labels and
+    room to write after them (the last column of a half takes what is missing)."""
+    widths = list(widths)
+    half = len(widths) // 2
+    halves = [(0, half), (half, len(widths))] if half else [(0, len(widths))]
+    for side, (first, end) in enumerate(halves):
+        labels = [line[side] for line in SIGNATURE] if half else [label for line in SIGNATURE for label in line]
+        needed = max(display_width(label) for label in labels) + SIGNATURE_ROOM
+        widths[end - 1] += max(0, needed - sum(widths[first:end]))
+    return widths
+
+
+def _write_signature(sheet, formats: _PrintFormats, row: int, columns: int) -> None:
+    """Write the signature block from `row`: two lines of two labels, each label followed by room to write in (the
+    rest of its half of the width), the first line tall enough for the seal; one label a line on a one-column
+    sheet."""
+    half = columns // 2
+    lines = [list(labels) for labels in SIGNATURE] if half else [[label] for labels in SIGNATURE for label in labels]
+    for labels in lines:
+        sheet.set_row(row, SEAL_ROW_HEIGHT if SIGNATURE[0][0] in labels else 30)
+        spans = [(0, half - 1), (half, columns - 1)] if half else [(0, 0)]
+        for (first, last), label in zip(spans, labels, strict=True):
+            if last > first:
+                sheet.merge_range(row, first, row, last, label, formats.signature)
+            else:
+                sheet.write_string(row, first, label, formats.signature)
+        row += 1
+
+
+def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats | _PrintFormats, spec: Sheet) -> int:
     sheet = book.add_worksheet(spec.name[:31])
     columns = list(spec.columns)
     widths = [display_width(c.header) + 2 for c in columns]
     row_index = 0
     if spec.title:
-        sheet.set_row(0, 28)
-        if len(columns) > 1:
-            sheet.merge_range(0, 0, 0, len(columns) - 1, spec.title, formats.title)
-        else:
-            sheet.write_string(0, 0, spec.title, formats.title)
+        sheet.set_row(0, 36 if spec.printable else 28)
+        _merged_line(sheet, 0, len(columns), spec.title, formats.title)
         row_index = 1
-    header_row = row_index
+    if spec.printable and spec.unit:
+        sheet.set_row(row_index, 24)
+        _merged_line(sheet, row_index, len(columns), f"填报单位：{spec.unit}", formats.unit)
+        row_index += 1
+    header_row = row_index  # no fixed height: the program fits the row to the wrapped headers, as for the body
     for col, column in enumerate(columns):
         sheet.write_string(header_row, col, column.header, formats.header)
     row_index += 1
@@ -148,16 +236,32 @@ def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats, spec: Sheet) -> i
             })  # fmt: skip
     for note in spec.notes:
         row_index += 1
-        sheet.write_string(row_index, 0, note)
-    for col, column in enumerate(columns):
-        sheet.set_column(col, col, column.width or min(max(widths[col], MIN_WIDTH), MAX_WIDTH))
+        if spec.printable:
+            sheet.write_string(row_index, 0, note, formats.note)
+        else:
+            sheet.write_string(row_index, 0, note)
+    if spec.printable and spec.stamp and columns:
+        # One blank row between the table (or its notes) and the signature block.
+        _write_signature(sheet, formats, row_index + (2 if spec.notes else 1), len(columns))
+    widths = [column.width or min(max(widths[col], MIN_WIDTH), MAX_WIDTH) for col, column in enumerate(columns)]
+    if spec.printable:
+        widths = print_widths(widths)
+    if spec.printable and spec.stamp and columns:
+        widths = signature_widths(widths)
+    for col, width in enumerate(widths):
+        sheet.set_column(col, col, width)
     sheet.freeze_panes(header_row + 1, 0)
-    if spec.filterable and columns:
+    # A printable table keeps its order and all its rows: no filter (a filtered print would look whole).
+    if spec.filterable and columns and not spec.printable:
         sheet.autofilter(header_row, 0, max(header_row, header_row + count), len(columns) - 1)
     sheet.set_landscape()
     sheet.set_paper(9)  # A4
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(header_row)
+    if spec.printable:
+        sheet.set_footer(FOOTER)
+        sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.7)
+        sheet.center_horizontally()
     return count
 
 
@@ -166,7 +270,8 @@ def write_workbook(target: Any, sheets: Sequence[Sheet]) -> list[int]:
     book = xlsxwriter.Workbook(target, {"constant_memory": True, "in_memory": False, "strings_to_formulas": False,
                                         "strings_to_urls": False})  # fmt: skip
     formats = _Formats(book)
-    counts = [_write_sheet(book, formats, spec) for spec in sheets]
+    print_formats = _PrintFormats(book) if any(spec.printable for spec in sheets) else None
+    counts = [_write_sheet(book, print_formats if spec.printable else formats, spec) for spec in sheets]
     book.close()
     return counts
 
