@@ -16,6 +16,7 @@ class PairingsConfig(AppConfig):
         from liuzhou_pairing.steps import register_demo_step, register_load_step
         from schools.services import register_school_change_check
 
+        from .arrangement_views import ARRANGEMENT_TABLES
         from .demo import demo_pairings_clear, demo_pairings_generate, demo_records_clear, demo_records_generate
         from .home import pairing_home_items
         from .liuzhou import liuzhou_arrangements_load
@@ -28,7 +29,7 @@ class PairingsConfig(AppConfig):
         register_demo_step(30, demo_records_generate, clear=demo_records_clear)
         register_school_change_check(pairings_follow_school)
         register_home_items(10, pairing_home_items)
-        for report in REPORTS:
+        for report in [*REPORTS, *ARRANGEMENT_TABLES]:
             register_report(report)
         # The admin's model list puts the work first: pairings, then schools (see schools/apps.py), then areas.
         register_admin_order("pairings", 10, ["pairing", "agreement", "workplan", "cycle", "semester",

@@ -1,0 +1,111 @@
+"""The six arrangement tables of the plan (安排表, R27), one selector each: the district pairs (R11), the high-school
+pairs (R13), the special-education pairs (R15), and per county the preschool 县—乡 and 乡—村 pairs and the
+compulsory pairs of all three tiers (R12). Each reads only what the user may see, in print order, in a fixed number
+of queries; the pages and the workbooks of `pairings.arrangement_views` are drawn from these rows."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+
+from liuzhou_pairing.scope import scope_of
+from schools.choices import Stage
+from schools.models import County
+
+from .choices import Tier
+from .models import Cycle, DistrictPairing, Pairing, PairingQuerySet
+
+# What a row of a table shows of its two schools and their places.
+SCHOOL_RELATED = (
+    "helper__county",
+    "helper__township",
+    "recipient__county",
+    "recipient__township",
+    "recipient__village",
+)
+
+
+def district_arrangement(*, cycle: Cycle, user) -> list[DistrictPairing]:
+    """Return the cycle's district pairs (R11) that `user` may see, by the helper district's code: a county
+    bureau reads the pair it is part of."""
+    scope = scope_of(user)
+    pairs = DistrictPairing.objects.filter(cycle=cycle).select_related("helper_county", "recipient_county")
+    if scope.everything:
+        pass
+    elif scope.county_id:
+        pairs = pairs.filter(Q(helper_county_id=scope.county_id) | Q(recipient_county_id=scope.county_id))
+    else:
+        return []
+    return list(pairs.order_by("helper_county__code"))
+
+
+def _active(*, cycle: Cycle, user, stage: str) -> PairingQuerySet:
+    return Pairing.objects.for_user(user).active().filter(cycle=cycle, stage=stage)
+
+
+def high_school_arrangement(*, cycle: Cycle, user) -> list[Pairing]:
+    """Return the cycle's active high-school pairings (R13) `user` may see: the city-fixed ones first, in the order
+    the plan lists them (the order they were loaded), then the others by recipient county and school."""
+    pairings = _active(cycle=cycle, user=user, stage=Stage.HIGH_SCHOOL).select_related(*SCHOOL_RELATED)
+    return sorted(pairings, key=_print_order)
+
+
+def _print_order(pairing: Pairing) -> tuple:
+    if pairing.is_city_fixed:  # the plan's order: they were created in it
+        return (0, pairing.pk, "", "", "")
+    county = pairing.recipient.county
+    return (1, 0, county.code if county else "", pairing.helper.name, pairing.recipient.name)
+
+
+def special_arrangement(*, cycle: Cycle, user) -> list[Pairing]:
+    """Return the cycle's active special-education pairings (R15) `user` may see, with their lead school, the
+    city-fixed ones first in the plan's order."""
+    pairings = _active(cycle=cycle, user=user, stage=Stage.SPECIAL).select_related("lead_school", *SCHOOL_RELATED)
+    return sorted(pairings, key=_print_order)
+
+
+@dataclass
+class CountyArrangement:
+    """One county's table: its pairings of the stage and tiers, in print order."""
+
+    county: County
+    pairings: list[Pairing] = field(default_factory=list)
+
+
+def county_arrangement(
+    *, cycle: Cycle, user, stage: str, tiers: Sequence[str], county: County | None = None
+) -> list[CountyArrangement]:
+    """Return, per county `user` may see (or only `county`), the cycle's active pairings of `stage` at `tiers`
+    that have a school of that county on either side — so a 市—县 pairing is in the helper district's table and
+    in the recipient county's (R12) — by tier, then helper and recipient school."""
+    scope = scope_of(user)
+    counties = County.objects.order_by("code")
+    if scope.everything:
+        pass
+    elif scope.county_id:
+        counties = counties.filter(pk=scope.county_id)
+    else:
+        return []
+    if county is not None:
+        counties = counties.filter(pk=county.pk)
+    tables = {c.pk: CountyArrangement(c) for c in counties}
+    if not tables:
+        return []
+    pairings = (
+        _active(cycle=cycle, user=user, stage=stage)
+        .filter(tier__in=tiers)
+        .filter(Q(helper__county_id__in=tables) | Q(recipient__county_id__in=tables))
+        .select_related(*SCHOOL_RELATED)
+    )
+    tier_order = {tier: i for i, tier in enumerate(Tier.values)}
+    ordered = sorted(pairings, key=lambda p: (tier_order[p.tier], p.helper.name, p.recipient.name, p.pk))
+    for pairing in ordered:
+        for county_id in dict.fromkeys((pairing.helper.county_id, pairing.recipient.county_id)):
+            if county_id in tables:
+                tables[county_id].pairings.append(pairing)
+    return list(tables.values())
+
+
+PRESCHOOL_COUNTY_TOWNSHIP = (Stage.PRESCHOOL, (Tier.COUNTY_TOWNSHIP,))
+PRESCHOOL_TOWNSHIP_VILLAGE = (Stage.PRESCHOOL, (Tier.TOWNSHIP_VILLAGE,))
+COMPULSORY_ALL_TIERS = (Stage.COMPULSORY, (Tier.CITY_COUNTY, Tier.COUNTY_TOWNSHIP, Tier.TOWNSHIP_VILLAGE))
