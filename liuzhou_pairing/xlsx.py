@@ -14,6 +14,7 @@ stamped one, the signature block with room for the seal.
 
 import datetime
 import io
+import itertools
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -202,6 +203,40 @@ def _write_signature(sheet, formats: _PrintFormats, row: int, columns: int) -> N
         row += 1
 
 
+def _final_widths(spec: Sheet, columns: Sequence[Column], measured: Sequence[int]) -> list[int]:
+    widths = [column.width or min(max(measured[col], MIN_WIDTH), MAX_WIDTH) for col, column in enumerate(columns)]
+    if spec.printable:
+        widths = print_widths(widths)
+    if spec.printable and spec.stamp and columns:
+        widths = signature_widths(widths)
+    return widths
+
+
+def _shown(value: Any, kind: str) -> str:
+    """The text a cell of `value` shows (as `_cell` writes it), for sizing."""
+    if value is None or value == "":
+        return ""
+    if kind == "date" and isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%d")
+    if kind == "percent" and isinstance(value, int | float):
+        return f"{value:.1%}"
+    return str(value)
+
+
+# Points per printed line of the 11-point body font, and the padding of a row.
+LINE_HEIGHT, ROW_PADDING = 14.5, 4
+
+
+def _printed_height(texts: Sequence[str], widths: Sequence[int]) -> float:
+    """The height a printed row needs for its wrapped texts in columns of `widths` characters."""
+    lines = 1
+    for text, width in zip(texts, widths, strict=True):
+        room = max(width - 1, 1)
+        for part in str(text).split("\n"):
+            lines = max(lines, -(-display_width(part) // room))
+    return lines * LINE_HEIGHT + ROW_PADDING
+
+
 def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats | _PrintFormats, spec: Sheet) -> int:
     sheet = book.add_worksheet(spec.name[:31])
     columns = list(spec.columns)
@@ -215,15 +250,33 @@ def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats | _PrintFormats, s
         sheet.set_row(row_index, 24)
         _merged_line(sheet, row_index, len(columns), f"填报单位：{spec.unit}", formats.unit)
         row_index += 1
-    header_row = row_index  # no fixed height: the program fits the row to the wrapped headers, as for the body
+    header_row = row_index
+    rows: Iterable[Any] = spec.rows
+    final: list[int] | None = None
+    if spec.printable:
+        # Printed rows get the height their wrapped text needs (spreadsheet programs do not refit rows of a file on
+        # opening it): the widths come first, from the header and the first rows, held back while measured.
+        rows = iter(spec.rows)
+        head = list(itertools.islice(rows, MEASURED_ROWS))
+        for row in head:
+            for col, column in enumerate(columns):
+                shown = _shown(column.value(row) if column.value is not None else row[col], column.kind)
+                widths[col] = max(widths[col], display_width(shown) + 2)
+        final = _final_widths(spec, columns, widths)
+        rows = itertools.chain(head, rows)
+        sheet.set_row(header_row, _printed_height([c.header for c in columns], final))
     for col, column in enumerate(columns):
         sheet.write_string(header_row, col, column.header, formats.header)
     row_index += 1
     count = 0
-    for row in spec.rows:
+    for row in rows:
+        values = [column.value(row) if column.value is not None else row[col] for col, column in enumerate(columns)]
+        if final is not None:
+            sheet.set_row(
+                row_index, _printed_height([_shown(v, c.kind) for v, c in zip(values, columns, strict=True)], final)
+            )
         for col, column in enumerate(columns):
-            value = column.value(row) if column.value is not None else row[col]
-            shown = _cell(sheet, formats, row_index, col, value, column.kind)
+            shown = _cell(sheet, formats, row_index, col, values[col], column.kind)
             if count < MEASURED_ROWS and shown:
                 widths[col] = max(widths[col], display_width(shown) + 2)
         row_index += 1
@@ -243,11 +296,7 @@ def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats | _PrintFormats, s
     if spec.printable and spec.stamp and columns:
         # One blank row between the table (or its notes) and the signature block.
         _write_signature(sheet, formats, row_index + (2 if spec.notes else 1), len(columns))
-    widths = [column.width or min(max(widths[col], MIN_WIDTH), MAX_WIDTH) for col, column in enumerate(columns)]
-    if spec.printable:
-        widths = print_widths(widths)
-    if spec.printable and spec.stamp and columns:
-        widths = signature_widths(widths)
+    widths = final if final is not None else _final_widths(spec, columns, widths)
     for col, width in enumerate(widths):
         sheet.set_column(col, col, width)
     sheet.freeze_panes(header_row + 1, 0)
