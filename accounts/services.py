@@ -71,6 +71,12 @@ ROLE_PERMISSIONS[Role.SCHOOL] |= _perms(["inspections.inspection", "inspections.
 ROLE_PERMISSIONS[Role.INSPECTOR] |= _perms(CHECKLIST, "view") | _perms(INSPECTIONS, "view", "add", "change")
 ROLE_PERMISSIONS[Role.REGION] |= _perms(CHECKLIST, "view") | _perms(INSPECTIONS, "view", "add", "change")
 
+# Exemplary cases (典型案例): written by the county bureaus, accepted by the city; everyone reads the accepted ones
+# on their own page, not in the admin.
+CASES = ["activities.exemplarycase", "activities.casephoto"]
+ROLE_PERMISSIONS[Role.CITY] |= _perms(CASES, "view", "add", "change")
+ROLE_PERMISSIONS[Role.COUNTY] |= _perms(CASES, "view", "add", "change")
+
 
 def roles_sync(using: str = "default") -> None:
     """Create a group per role and give it exactly its permissions (run after every migrate)."""

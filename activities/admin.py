@@ -737,3 +737,7 @@ class NormAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             reason=form.cleaned_data.get("reason", ""),
             expected_version=expected_version(form),
         )
+
+
+# Exemplary cases (典型案例) have their own module; importing it registers their admin.
+from . import case_admin  # noqa: E402, F401

@@ -124,3 +124,13 @@ class PhotoDate(models.TextChoices):
     NEAR = "near", _("taken near the activity date")
     FAR = "far", _("taken more than 7 days from the activity date")
     UNDATED = "undated", _("no capture date")
+
+
+class CaseStatus(models.TextChoices):
+    """Where an exemplary case (典型案例) stands: written by a county, nominated, then accepted or returned by the
+    city."""
+
+    DRAFT = "draft", _("draft")
+    NOMINATED = "nominated", _("nominated")
+    ACCEPTED = "accepted", _("accepted")
+    RETURNED = "returned", _("returned")

@@ -11,16 +11,19 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from liuzhou_pairing.access import Versioned
+from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.history import History
+from liuzhou_pairing.home import county_display_name
 from liuzhou_pairing.scope import scope_of
 from liuzhou_pairing.uploads import random_upload_name
 from pairings.choices import Measure, Side, Tier
 from pairings.models import Cycle, Pairing, Semester
 from schools.choices import Stage
-from schools.models import School
+from schools.models import County, School
 from schools.validators import validate_phone
 
 from .choices import (
+    CaseStatus,
     ChildKind,
     Confirmation,
     EnteredBy,
@@ -397,3 +400,174 @@ class Norm(Versioned):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ≥ {self.required}"
+
+
+# --- Exemplary cases (典型案例): a write-up and photos chosen for publicity -------------------------------------
+
+NO_CHILD_PHOTO_HELP = _(
+    "No student's face or name may be identifiable in a photo: photograph from behind or from afar, or the work "
+    "itself. The nominating county bureau confirms this for each photo."
+)
+
+
+def _signed_in(user) -> bool:
+    return user is SYSTEM or (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+class ExemplaryCaseQuerySet(models.QuerySet):
+    def accepted(self) -> "ExemplaryCaseQuerySet":
+        return self.filter(status=CaseStatus.ACCEPTED)
+
+    def for_user(self, user) -> "ExemplaryCaseQuerySet":
+        """Return the cases `user` may see: accepted ones every signed-in user (they are there to be publicised);
+        the others only the city bureau and the county bureau that writes them."""
+        if not _signed_in(user):
+            return self.none()
+        scope = scope_of(user)
+        if scope.city:
+            return self
+        if scope.writes and scope.county_id:
+            return self.filter(Q(status=CaseStatus.ACCEPTED) | Q(county_id=scope.county_id))
+        return self.accepted()
+
+    def in_area_of(self, user) -> "ExemplaryCaseQuerySet":
+        """Return the cases in `user`'s area: the city all; a county bureau those it writes."""
+        scope = scope_of(user)
+        if scope.city:
+            return self
+        if scope.writes and scope.county_id:
+            return self.filter(county_id=scope.county_id)
+        return self.none()
+
+    def editable_by(self, user) -> "ExemplaryCaseQuerySet":
+        """Return the cases `user` may change: those of its area still a draft or returned."""
+        return self.in_area_of(user).filter(status__in=[CaseStatus.DRAFT, CaseStatus.RETURNED])
+
+
+class ExemplaryCase(Versioned):
+    """A pairing's (or one of its activities') work written up by a county bureau as an example for others (典型案例,
+    R32): nominated to the city, which accepts it for publicity or returns it with a reason. Only the write-up and
+    the photos chosen for it are ever published, never the activity's evidence or staff."""
+
+    pairing = models.ForeignKey(Pairing, verbose_name=_("pairing"), on_delete=models.PROTECT, related_name="cases")
+    activity = models.ForeignKey(
+        Activity,
+        verbose_name=_("activity"),
+        on_delete=models.PROTECT,
+        related_name="cases",
+        null=True,
+        blank=True,
+        help_text=_("Optional: the activity of this pairing the case is about."),
+    )
+    title = models.CharField(_("title"), max_length=100)
+    write_up = models.TextField(_("write-up"), blank=True, help_text=NO_NAMES_HELP)
+    county = models.ForeignKey(
+        County,
+        verbose_name=_("nominating county"),
+        on_delete=models.PROTECT,
+        related_name="+",
+        null=True,
+        blank=True,
+        editable=False,
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.DRAFT, editable=False
+    )
+    nominated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("nominated by"), on_delete=models.PROTECT, related_name="+",
+        null=True, blank=True, editable=False,
+    )  # fmt: skip
+    nominated_on = models.DateField(_("nominated on"), null=True, blank=True, editable=False)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("accepted by"), on_delete=models.PROTECT, related_name="+",
+        null=True, blank=True, editable=False,
+    )  # fmt: skip
+    accepted_on = models.DateField(_("accepted on"), null=True, blank=True, editable=False)
+    return_reason = models.CharField(_("reason for returning"), max_length=200, blank=True, editable=False)
+    # Demo data: removed by the next demo generation, real cases never.
+    is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
+
+    objects = ExemplaryCaseQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        verbose_name = _("exemplary case")
+        verbose_name_plural = _("exemplary cases")
+        ordering = ["-accepted_on", "-id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=CaseStatus.RETURNED) | ~Q(return_reason=""),
+                name="case_return_has_reason",
+                violation_error_message=_("A returned case gives the reason."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def county_name(self) -> str:
+        """The nominating county as pages name it (融水县)."""
+        return county_display_name(self.county) if self.county_id else ""
+
+    def clean(self) -> None:
+        if self.activity_id and self.pairing_id and self.activity.pairing_id != self.pairing_id:
+            raise ValidationError({"activity": _("Choose an activity of this case's pairing.")})
+
+
+def case_photo_path(instance, filename: str) -> str:
+    """Store a case photo under a random name, served only through the protected view."""
+    return random_upload_name("cases", instance.image, filename)
+
+
+class CasePhotoQuerySet(models.QuerySet):
+    def for_user(self, user) -> "CasePhotoQuerySet":
+        """Return the photos `user` may see: those of the cases it sees (an accepted case's to every signed-in
+        user)."""
+        return self.filter(case__in=ExemplaryCase.objects.for_user(user))
+
+    def in_area_of(self, user) -> "CasePhotoQuerySet":
+        return self.filter(case__in=ExemplaryCase.objects.in_area_of(user))
+
+    def editable_by(self, user) -> "CasePhotoQuerySet":
+        return self.filter(case__in=ExemplaryCase.objects.editable_by(user))
+
+
+class CasePhoto(Versioned):
+    """A photo chosen for an exemplary case, uploaded for it (never one of the activity's evidence files), stored
+    re-encoded without its metadata (no GPS position), with the county's confirmation that no child can be
+    identified in it (R24)."""
+
+    case = models.ForeignKey(
+        ExemplaryCase, verbose_name=_("exemplary case"), on_delete=models.CASCADE, related_name="photos"
+    )
+    image = models.FileField(_("photo"), upload_to=case_photo_path, max_length=200)
+    caption = models.CharField(_("caption"), max_length=200, blank=True, help_text=NO_NAMES_HELP)
+    no_child_identifiable = models.BooleanField(
+        _("no child can be identified in this photo"), default=False, help_text=NO_CHILD_PHOTO_HELP
+    )
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT, related_name="+",
+        null=True, blank=True, editable=False,
+    )  # fmt: skip
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    objects = CasePhotoQuerySet.as_manager()
+    history = History()
+
+    class Meta:
+        verbose_name = _("case photo")
+        verbose_name_plural = _("case photos")
+        ordering = ["case", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(no_child_identifiable=True),
+                name="case_photo_confirmed",
+                violation_error_message=_(
+                    "Confirm for this photo that no student's face or name can be identified in it."
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.caption or _("photo %(number)s") % {"number": self.pk}

@@ -13,6 +13,8 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("reports/", include("pairings.urls")),
     path("reports/inspections/", include("inspections.urls")),
+    # Exemplary cases: read by every signed-in user.
+    path("cases/", include("activities.case_urls")),
     # Uploaded documents go through a permission check, in development and production alike.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="protected_media"),
 ]
