@@ -240,7 +240,7 @@ class ExemplaryCaseAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin
         formset.save(commit=False)
         for photo in formset.deleted_objects:
             case_photo_remove(photo=photo, actor=request.user)
-        if formset.model is not CasePhoto or formset.form is not CasePhotoUploadForm:
+        if not issubclass(formset.form, CasePhotoUploadForm):
             return
         for row_form in formset.forms:
             if row_form.instance.pk or not row_form.has_changed():
