@@ -76,6 +76,10 @@ class CasePhotoInline(admin.TabularInline):
     def get_queryset(self, request):
         return CasePhoto.objects.for_user(request.user)
 
+    def has_view_permission(self, request, obj=None):
+        # Not on a new case's page: it has no photos yet.
+        return obj is not None and super().has_view_permission(request, obj)
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -125,6 +129,12 @@ class CasePhotoUploadInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).none()
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # One name on the new case's page (no photo list above it) and on a saved case's page alike.
+        formset.get_default_prefix = classmethod(lambda cls: "new_photos")
+        return formset
 
     def has_add_permission(self, request, obj=None):
         scope = scope_of(request.user)
@@ -211,6 +221,15 @@ class ExemplaryCaseAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin
         if obj is None:
             return self.STATE_FIELDS
         return [*self.STATE_FIELDS, "pairing"]
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if db_field.name in ("pairing", "activity") and formfield is not None:
+            # A case names a pairing or activity that exists: no links to add or change one from here.
+            wrapper = formfield.widget
+            wrapper.can_add_related = wrapper.can_change_related = wrapper.can_delete_related = False
+            wrapper.can_view_related = False
+        return formfield
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         formfield = super().formfield_for_foreignkey(db_field, request, **kwargs)

@@ -506,6 +506,11 @@ class ExemplaryCase(Versioned):
         return self.title
 
     @property
+    def paragraphs(self) -> list[str]:
+        """The write-up's paragraphs, one a line, as the page prints them (each indented)."""
+        return [line.strip() for line in self.write_up.splitlines() if line.strip()]
+
+    @property
     def county_name(self) -> str:
         """The nominating county as pages name it (融水县)."""
         return county_display_name(self.county) if self.county_id else ""

@@ -113,12 +113,12 @@ def test_r32_photos_of_accepted_cases_are_served_to_all_and_others_only_to_their
 
 
 def photo_rows(*rows):
-    data = {"photos-2-TOTAL_FORMS": str(len(rows)), "photos-2-INITIAL_FORMS": "0"}
+    data = {"new_photos-TOTAL_FORMS": str(len(rows)), "new_photos-INITIAL_FORMS": "0"}
     for i, (content, caption, confirmed) in enumerate(rows):
-        data[f"photos-2-{i}-image"] = SimpleUploadedFile(f"照片{i}.jpg", content)
-        data[f"photos-2-{i}-caption"] = caption
+        data[f"new_photos-{i}-image"] = SimpleUploadedFile(f"照片{i}.jpg", content)
+        data[f"new_photos-{i}-caption"] = caption
         if confirmed:
-            data[f"photos-2-{i}-no_child_identifiable"] = "on"
+            data[f"new_photos-{i}-no_child_identifiable"] = "on"
     return data
 
 
@@ -129,7 +129,9 @@ def add_data(page, acts, **extra):
     return data
 
 
-def test_r24_the_form_says_no_child_may_be_identifiable_and_a_photo_without_the_tick_is_refused(client, acts, settings):
+def test_r24_the_form_says_no_child_may_be_identifiable_and_a_photo_without_the_tick_is_refused(
+    client, acts, settings
+):
     page = login(client, acts, "county")
     form = page.get(CASE_ADD).content.decode()
     assert "照片中不得出现可识别的学生面部或姓名" in form and "我确认：照片中没有可识别的学生面部或姓名" in form
@@ -155,7 +157,7 @@ def test_r32_a_county_writes_a_case_with_photos_and_nominates_it_from_its_page(c
     assert ExemplaryCase.objects.get().status == CaseStatus.NOMINATED
     # Nominated: read-only for the county, no more uploads, no accept button.
     html = page.get(change).content.decode()
-    assert "photos-2-TOTAL_FORMS" not in html and 'name="_accept"' not in html
+    assert "new_photos-TOTAL_FORMS" not in html and 'name="_accept"' not in html
 
 
 def test_r32_the_city_accepts_and_returns_from_the_page_and_a_return_needs_its_reason(client, acts, cases):

@@ -274,3 +274,23 @@ def test_r32_the_system_writes_demo_cases_through_the_same_services(cases):
     case_photo_add(case=case, image=jpeg_file(), no_child_identifiable=True, actor=SYSTEM)
     accepted = case_accept(case=case_nominate(case=case, actor=SYSTEM), actor=SYSTEM)
     assert accepted.status == CaseStatus.ACCEPTED and accepted.accepted_by is None
+
+
+def test_a_photo_is_stored_upright_and_at_most_2400_pixels_a_side(cases):
+    case = cases.draft()
+    turned = Image.new("RGB", (40, 30), (200, 100, 0))
+    exif = Image.Exif()
+    exif[0x0112] = 6  # the camera was held upright: turn 90° when shown
+    out = io.BytesIO()
+    turned.save(out, "JPEG", exif=exif)
+    wide = io.BytesIO()
+    Image.new("RGB", (4800, 600), (0, 0, 0)).save(wide, "PNG")
+    for content in (out.getvalue(), wide.getvalue()):
+        case_photo_add(case=case, image=jpeg_file(content=content), no_child_identifiable=True,
+                       actor=cases.users["county"])  # fmt: skip
+    sizes = []
+    for photo in case.photos.order_by("id"):
+        with photo.image.open("rb") as file, Image.open(file) as image:
+            sizes.append(image.size)
+            assert 0x0112 not in image.getexif()
+    assert sizes == [(30, 40), (2400, 300)]
