@@ -36,6 +36,10 @@ from .models import CasePhoto, ExemplaryCase
 
 CASE_FIELDS = ("pairing", "activity", "title", "write_up")
 OPEN = (CaseStatus.DRAFT, CaseStatus.RETURNED)
+WORKFLOW_FIELDS = (
+    "county_id", "status", "nominated_by_id", "nominated_on", "accepted_by_id", "accepted_on", "return_reason",
+    "is_demo",
+)  # fmt: skip
 # A photo is stored at most this many pixels on its longer side: plenty for an A4 page, small for the page.
 PHOTO_MAX_PIXELS = 2400
 
@@ -100,7 +104,9 @@ def case_save(
         _require_open(stored, actor)
         if stored.pairing_id != case.pairing_id:
             raise ValidationError({"pairing": _("An exemplary case stays with the pairing it was written for.")})
-        case.county_id, case.status = stored.county_id, stored.status
+        # Where the case stands is the workflow's to change (nominate, accept, return), never an edit's.
+        for name in WORKFLOW_FIELDS:
+            setattr(case, name, getattr(stored, name))
     else:
         if case.pairing_id is None:
             raise ValidationError({"pairing": _("Choose the pairing the case is about.")})

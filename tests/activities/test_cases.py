@@ -294,3 +294,11 @@ def test_a_photo_is_stored_upright_and_at_most_2400_pixels_a_side(cases):
             sizes.append(image.size)
             assert 0x0112 not in image.getexif()
     assert sizes == [(30, 40), (2400, 300)]
+
+
+def test_r32_an_edit_does_not_change_where_the_case_stands(cases):
+    case = cases.draft()
+    case.status, case.return_reason, case.county = CaseStatus.ACCEPTED, "伪造", cases.acts.land.other
+    saved = case_save(case=case, actor=cases.users["county"])
+    stored = unchanged(saved)
+    assert (stored.status, stored.return_reason, stored.county) == (CaseStatus.DRAFT, "", cases.acts.land.own)
