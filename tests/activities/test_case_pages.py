@@ -258,3 +258,11 @@ def test_demo_cases_are_accepted_with_drawn_photos_and_replaced_by_the_next_run(
     demo_cases_clear()
     assert not ExemplaryCase.objects.exists() and not ExemplaryCase.history.exists()
     assert not any(p.is_file() for p in (settings.MEDIA_ROOT / "cases").glob("*"))
+
+
+def test_only_the_citys_case_list_asks_for_a_reason_to_return(client, acts, cases):
+    cases.nominated(title="列表里的案例")
+    county = login(client, acts, "county").get(CASE_LIST).content.decode()
+    assert "列表里的案例" in county and 'name="reason"' not in county and "退回所选案例" not in county
+    city = login(client, acts, "city").get(CASE_LIST).content.decode()
+    assert 'name="reason"' in city and "退回所选案例" in city and "推荐单位" in city
