@@ -266,3 +266,20 @@ def test_only_the_citys_case_list_asks_for_a_reason_to_return(client, acts, case
     assert "列表里的案例" in county and 'name="reason"' not in county and "退回所选案例" not in county
     city = login(client, acts, "city").get(CASE_LIST).content.decode()
     assert 'name="reason"' in city and "退回所选案例" in city and "推荐单位" in city
+
+
+@pytest.mark.parametrize("role", ["city", "county", "school"])
+def test_the_case_pages_speak_chinese(client, acts, cases, role):
+    from tests.accounts.test_chinese_pages import english_words
+
+    nominated = cases.nominated(title="待采用")
+    accepted = cases.accepted(title="已公开")
+    urls = [LIST, reverse("cases:detail", args=[accepted.pk])]
+    if role != "school":
+        urls += [CASE_LIST, CASE_ADD, reverse("admin:activities_exemplarycase_change", args=[nominated.pk]),
+                 reverse("admin:activities_exemplarycase_history", args=[nominated.pk])]  # fmt: skip
+    page = login(client, acts, role)
+    for url in urls:
+        response = page.get(url)
+        assert response.status_code == 200, url
+        assert english_words(response.content.decode()) == set(), url
