@@ -130,7 +130,7 @@ class SemesterComplianceReport(SemesterReportView):
             self.count(_("no confirmed activity"), "silent", lambda r: r.silent),
             self.count(_("awaiting the partner"), "pending", lambda r: r.pending, level="warning"),
             self.count(_("flagged evidence"), "flagged", lambda r: r.flagged, level="warning"),
-            self.count(_("schools in no pairing"), "uncovered", lambda r: r.uncovered),
+            self.count(_("unpaired schools"), "uncovered", lambda r: r.uncovered),
             self.count(_("agreements unsigned or late"), "agreements", lambda r: r.agreements),
             self.count(_("work plans missing or late"), "work_plans", lambda r: r.work_plans),
             ReportColumn(
@@ -182,7 +182,10 @@ class SemesterComplianceReport(SemesterReportView):
             return {"charts": []}
         return {
             "charts": [
-                (_("Compliant share by county"), charts.compliance_by_county(self.report)),
+                (
+                    _("Compliant share by county") if len(self.report.counties) > 1 else _("Compliant share by stage"),
+                    charts.compliance_by_county(self.report),
+                ),
                 (_("Compliant share over the semesters"), charts.compliance_trend(self.report)),
             ]
         }
@@ -214,6 +217,11 @@ class SemesterComplianceList(SemesterReportView):
             del query["county"]
             self.request.GET = QueryDict(query.urlencode())
         super().setup_report()
+
+    def extra_context(self) -> dict[str, Any]:
+        """The list's own parameters, kept when the semester or county is changed above it."""
+        hidden = [("what", self.what), ("stage", self.stage), ("kind", self.kind if self.what == "short" else "")]
+        return {"hidden": [(name, value) for name, value in hidden if value]}
 
     def list_title(self) -> str:
         title, _records = LISTS[self.what]

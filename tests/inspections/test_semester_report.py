@@ -16,14 +16,14 @@ from activities.choices import Confirmation, EnteredBy, Form, Kind
 from activities.evidence import evidence_add
 from activities.models import Activity
 from activities.services import activity_confirm
-from inspections.charts import compliance_by_county
+from inspections.charts import compliance_by_county, compliance_trend
 from inspections.semester_report import semester_report
 from pairings.choices import Measure, Tier
 from pairings.models import Semester
 from pairings.services import pairing_create
 from schools.choices import Stage
 from tests.activities.test_evidence import png
-from tests.factories import SchoolFactory, TownshipFactory, VillageFactory
+from tests.factories import CountyFactory, SchoolFactory, TownshipFactory, VillageFactory
 from tests.inspections.test_reports import sign
 
 pytestmark = pytest.mark.django_db
@@ -124,14 +124,14 @@ def test_figures_per_county_stage_and_city_total(login, busy):
     assert f"学期结对帮扶工作情况（{SEMESTER}）" in html
     figures, short = tables(html)
     rows = by_place(figures)
-    own = rows[("甲县", "各学段合计")]
+    own = rows[("甲县", "小计")]
     # pairings, compliant, share, not compliant, silent, pending, flagged, uncovered, agreements, plans, special,
     # findings to rectify, overdue
     assert own[2:] == ["2", "0", "0.0%", "2", "1", "1", "1", "0", "2", "1", "未完成", "1", "1"]
     assert rows[("甲县", "义务教育")][2:12] == ["2", "0", "0.0%", "2", "1", "1", "1", "0", "2", ""]
     assert rows[("甲县", "义务教育")][12:] == ["", "", ""]  # per county only
-    assert rows[("乙县", "各学段合计")][2:9] == ["1", "0", "0.0%", "1", "1", "0", "0"]
-    assert rows[("丙区", "各学段合计")][2:4] == ["0", "0"]  # the cross-county pairing counts in 甲县, the recipient's
+    assert rows[("乙县", "小计")][2:9] == ["1", "0", "0.0%", "1", "1", "0", "0"]
+    assert rows[("丙区", "小计")][2:4] == ["0", "0"]  # the cross-county pairing counts in 甲县, the recipient's
     total = rows[("全市", "")]
     assert total[2:] == ["3", "0", "0.0%", "3", "2", "1", "1", "0", "3", "2", "0/3", "1", "1"]
     # Short of each norm: the own county's pairing delivered one teaching of the two required.
@@ -231,7 +231,7 @@ def test_the_charts_are_inline_svg_loading_nothing_with_a_bar_per_county(login, 
     # 甲县 and 乙县 have pairings; 丙区 has none as recipient and no bar.
     assert len(re.findall(r'<g class="bar"', bars)) == 2
     assert "甲县" in bars and "乙县" in bars and "丙区" not in bars
-    assert "全市" in trend and SEMESTER in trend
+    assert "全市" in trend and "2016秋" in trend
 
 
 def test_the_bar_chart_draws_one_bar_per_county_from_the_report_rows(busy):
@@ -291,3 +291,30 @@ def test_the_report_page_runs_a_bounded_number_of_queries(login, busy, django_as
     grow(busy)
     with django_assert_max_num_queries(30):
         client.get(REPORT)
+
+
+def test_a_county_bureaus_chart_has_a_bar_per_stage_of_its_county(login, busy):
+    html = page(login("county"), REPORT)
+    bars = re.findall(r'<svg [^>]*class="pygal-chart".*?</svg>', html, re.S)[0]
+    assert len(re.findall(r'<g class="bar"', bars)) == 1 and "义务教育" in bars
+    assert "各学段达标率" in html
+
+
+def test_a_list_keeps_what_it_lists_when_the_semester_is_changed(login, busy):
+    html = page(login("city"), LIST, what="short", kind=Kind.TEACHING_DELIVERY, stage=Stage.COMPULSORY)
+    form = re.search(r'<form method="get" class="report-filters">(.*?)</form>', html, re.S)[1]
+    hidden = dict(re.findall(r'<input type="hidden" name="(\w+)" value="([^"]*)">', form))
+    assert hidden == {"what": "short", "stage": "compulsory", "kind": "teaching_delivery"}
+    assert 'name="semester"' in form and 'name="county"' in form
+
+
+def test_the_trend_draws_each_countys_line_only_when_there_are_few(busy):
+    report = semester_report(user=busy.users["city"], semester=busy.semester, today=TODAY)
+    assert len(report.counties) == 3
+    assert "甲县" in compliance_trend(report) and "乙县" in compliance_trend(report)
+    for i in range(4):
+        CountyFactory(name=f"新{i}县")
+    report = semester_report(user=busy.users["city"], semester=busy.semester, today=TODAY)
+    assert len(report.counties) == 7
+    trend = compliance_trend(report)
+    assert "甲县" not in trend and set(re.findall(r"serie-(\d+)", trend)) == {"0"}
