@@ -21,7 +21,7 @@ from inspections.semester_report import semester_report
 from pairings.choices import Measure, Tier
 from pairings.models import Semester
 from pairings.services import pairing_create
-from schools.choices import Stage
+from schools.choices import SchoolType, Stage
 from tests.activities.test_evidence import png
 from tests.factories import CountyFactory, SchoolFactory, TownshipFactory, VillageFactory
 from tests.inspections.test_reports import sign
@@ -318,3 +318,15 @@ def test_the_trend_draws_each_countys_line_only_when_there_are_few(busy):
     assert len(report.counties) == 7
     trend = compliance_trend(report)
     assert "甲县" not in trend and set(re.findall(r"serie-(\d+)", trend)) == {"0"}
+
+
+def test_the_city_administered_schools_have_their_row_and_lists(login, busy):
+    SchoolFactory(name="市直属实验中学", county=None, school_type=SchoolType.JUNIOR_MIDDLE)
+    client = login("city")
+    rows = by_place(tables(page(client, REPORT))[0])
+    row = rows[("局属学校", "小计")]
+    assert row[9] == "1"  # a public school in no pairing
+    listed = tables(page(client, LIST, what="uncovered", county="none", semester="2016-1"))[0]
+    assert [r[2] for r in listed] == ["市直属实验中学"]
+    # A county bureau asking for them reads its own county's.
+    assert tables(page(login("county"), LIST, what="uncovered", county="none")) == []
