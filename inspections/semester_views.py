@@ -20,6 +20,7 @@ from pairings.choices import WorkPlanStatus
 from pairings.models import WorkPlan
 from pairings.selectors import LateAgreement
 from schools.choices import Stage
+from schools.models import County
 
 from . import charts
 from .semester_report import CITY_ADMINISTERED, Figures, SemesterReport, semester_report
@@ -217,6 +218,7 @@ class SemesterComplianceList(SemesterReportView):
             del query["county"]
             self.request.GET = QueryDict(query.urlencode())
         super().setup_report()
+        self.stem = self.list_title()  # the file is named after what it lists
 
     def extra_context(self) -> dict[str, Any]:
         """The list's own parameters, kept when the semester or county is changed above it."""
@@ -237,6 +239,8 @@ class SemesterComplianceList(SemesterReportView):
             place = county_display_name(None) + "，"
         elif self.county is not None:
             place = county_display_name(self.county) + "，"
+        elif scope_of(self.request.user).county_id:  # a county's lists are its own
+            place = county_display_name(County.objects.get(pk=scope_of(self.request.user).county_id)) + "，"
         stage = f"{Stage(self.stage).label}，" if self.stage else ""
         return f"{self.list_title()}（{place}{stage}{self.semester.label}）"
 

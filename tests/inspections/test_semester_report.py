@@ -5,6 +5,7 @@ import datetime
 import html as htmllib
 import io
 import re
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -182,7 +183,9 @@ def test_a_county_bureau_reads_only_its_own_county(login, busy):
     assert "乙县" not in html and "丙区" not in html
     assert 'name="county"' not in html  # no county choice
     # Asking for another county's list shows its own.
-    rows = tables(page(client, LIST, what="pairings", county=busy.land.other.pk))[0]
+    html = page(client, LIST, what="pairings", county=busy.land.other.pk)
+    assert f"本学期在帮结对（甲县，{SEMESTER}）" in html
+    rows = tables(html)[0]
     assert sorted(r[2] for r in rows) == ["甲村小学", "甲镇中心小学"]
     # The helper district's bureau sees the cross-county pairing elsewhere, but it counts in the recipient's county.
     figures = tables(page(login("district"), REPORT))[0]
@@ -212,6 +215,8 @@ def test_the_xlsx_has_the_page_rows(login, busy):
             assert as_text == shown
     # A list downloads too, the same rows.
     listed = tables(page(client, LIST, what="pairings"))[0]
+    response = client.get(LIST, {"what": "not_compliant", "format": "xlsx"})
+    assert response["Content-Disposition"].endswith(f"''{quote('未达标结对_2017-01-10.xlsx')}")
     sheet = workbook(client, LIST, what="pairings").active
     assert [r[2] for r in sheet.iter_rows(min_row=3, values_only=True)] == [r[2] for r in listed]
 
