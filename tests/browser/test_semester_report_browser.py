@@ -98,8 +98,16 @@ def test_the_report_prints_on_a4_without_the_navigation(wide_page, live_server, 
     login(wide_page, live_server, "city")
     open_report(wide_page)
     assert wide_page.locator("#header").is_visible() and wide_page.locator(".report-filters").is_visible()
+    assert wide_page.locator("#nav-sidebar").is_visible()
     wide_page.emulate_media(media="print")
-    for hidden in ("#header", ".breadcrumbs", ".report-filters", "a.report-download"):
+    for hidden in (
+        "#header",
+        ".breadcrumbs",
+        "#nav-sidebar",
+        "#toggle-nav-sidebar",
+        ".report-filters",
+        "a.report-download",
+    ):
         assert not wide_page.locator(hidden).first.is_visible(), hidden
     assert wide_page.locator("svg.pygal-chart").first.is_visible()
     assert wide_page.locator(".report-table").first.is_visible()
