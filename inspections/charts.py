@@ -47,6 +47,7 @@ MAX_COUNTY_LINES = 6
 def _config() -> dict:
     return {
         "js": [],  # no script fetched from pygal's CDN
+        "css": ["file://style.css", "file://graph.css"],  # pygal's own stylesheets, inlined into the SVG
         "disable_xml_declaration": True,  # embedded in the page
         "style": STYLE,
         "width": 560,
