@@ -51,7 +51,11 @@ def _register_reports() -> None:
     """The report pages (the special inspection, the assessment input, the rectification list) on the home page."""
     from liuzhou_pairing.reports import register_report
 
+    from . import semester_views
     from .views import REPORTS
 
     for report in REPORTS:
+        register_report(report)
+    # The semester compliance report (its list page behind the figures is reached from it, not listed).
+    for report in semester_views.REPORTS:
         register_report(report)

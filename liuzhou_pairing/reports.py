@@ -110,6 +110,10 @@ class ReportView(LoginRequiredMixin, View):
     def heading(self) -> str:
         return str(self.title)
 
+    def extra_context(self) -> dict[str, Any]:
+        """More for the page's template (a chart drawn from the rows `tables` read); called after `tables`."""
+        return {}
+
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.allowed(scope_of(request.user)):
             raise PermissionDenied
@@ -127,6 +131,7 @@ class ReportView(LoginRequiredMixin, View):
             "choices": self.choices(),
             "tables": [(table, table.page_rows()) for table in tables],
             "download_url": f"{request.path}?{query.urlencode()}",
+            **self.extra_context(),
         }
         return TemplateResponse(request, self.template_name, context)
 

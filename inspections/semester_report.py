@@ -1,0 +1,296 @@
+"""The semester compliance report (学期帮扶工作情况): per county (the recipient's) and, under it, per stage, how the
+pairings active in a semester stand with the norms, and what is missing or late around them; a city total row;
+the trend of the compliant share over the cycle's semesters.
+
+Built only from the existing selectors (`compliance`, `activities_with_evidence_flags`, `coverage`,
+`late_agreements`, `late_work_plans`, `special_inspections`, `rectification_list`), so that its figures are theirs.
+Each figure keeps the records it counts, so that a list page shows exactly the rows behind a figure. A bounded
+number of queries whatever the number of pairings: a fixed number for the semester, and the compliance engine's
+four for each earlier semester of the cycle (at most ten).
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Q
+
+from activities.choices import Confirmation, Kind
+from activities.evidence import activities_with_evidence_flags
+from activities.models import Activity, Norm
+from activities.selectors import ComplianceRow, compliance
+from liuzhou_pairing.scope import scope_of
+from pairings.models import Pairing, Semester, WorkPlan
+from pairings.selectors import LateAgreement, coverage, late_agreements, late_work_plans
+from schools.choices import Stage
+from schools.models import County, School
+
+from .selectors import RectificationCounts, SpecialInspection, rectification_list, special_inspections
+
+STAGE_ORDER = {stage: i for i, stage in enumerate(Stage.values)}
+# The key of the city-administered schools' county (no county) in a report's rows and its list pages' addresses.
+CITY_ADMINISTERED = "none"
+
+
+@dataclass(frozen=True)
+class Uncovered:
+    """A public school in no active pairing of the cycle at a stage it serves (R1)."""
+
+    county: County | None
+    stage: str
+    school: School
+
+
+@dataclass
+class Figures:
+    """One row of the report: a county's stage (`stage` set), a county (`stage` ""), or the city (`total`). Each
+    figure is the length of a list kept here; those of a county only (work plans, the special inspection,
+    rectification) are None on a stage's row."""
+
+    county: County | None
+    stage: str = ""
+    total: bool = False
+    pairings: list[ComplianceRow] = field(default_factory=list)
+    pending: list[Activity] = field(default_factory=list)
+    flagged: list[Activity] = field(default_factory=list)
+    uncovered: list[Uncovered] = field(default_factory=list)
+    agreements: list[LateAgreement] = field(default_factory=list)
+    work_plans: list[WorkPlan] | None = None
+    special: list[SpecialInspection] | None = None  # the county's (one), or every county's on the total row
+    rectification: list[RectificationCounts] | None = None
+
+    @property
+    def county_key(self) -> str:
+        """The county as list pages' addresses name it: its id, “none” for the city-administered, "" for all."""
+        if self.total:
+            return ""
+        return str(self.county.pk) if self.county is not None else CITY_ADMINISTERED
+
+    @property
+    def stage_label(self) -> str:
+        return str(Stage(self.stage).label) if self.stage else ""
+
+    @property
+    def compliant(self) -> list[ComplianceRow]:
+        return [row for row in self.pairings if row.compliant]
+
+    @property
+    def not_compliant(self) -> list[ComplianceRow]:
+        return [row for row in self.pairings if not row.compliant]
+
+    @property
+    def share(self) -> float | None:
+        """The share of compliant pairings, or None with no pairing."""
+        return len(self.compliant) / len(self.pairings) if self.pairings else None
+
+    @property
+    def silent(self) -> list[ComplianceRow]:
+        return [row for row in self.pairings if row.silent]
+
+    def short_of(self, kind: str) -> list[ComplianceRow]:
+        """The pairings a norm of `kind` applies to that did not meet it."""
+        return [row for row in self.pairings if kind in row.norms and not row.norms[kind].met]
+
+    @property
+    def specials_done(self) -> int | None:
+        return None if self.special is None else sum(s.done for s in self.special)
+
+    @property
+    def specials_missing(self) -> int | None:
+        return None if self.special is None else sum(not s.done for s in self.special)
+
+    @property
+    def findings_open(self) -> int | None:
+        return None if self.rectification is None else sum(c.open + c.reopened for c in self.rectification)
+
+    @property
+    def findings_overdue(self) -> int | None:
+        return None if self.rectification is None else sum(c.overdue for c in self.rectification)
+
+
+@dataclass
+class CountyFigures:
+    """A county's row and its stages' rows."""
+
+    row: Figures
+    stages: list[Figures] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    """The compliant share of one semester of the cycle: the city's (the report's area) and each county's."""
+
+    semester: Semester
+    share: float | None
+    counties: dict[int | None, float | None]
+
+
+@dataclass
+class SemesterReport:
+    semester: Semester
+    counties: list[CountyFigures]
+    total: Figures
+    kinds: list[str]  # the kinds the cycle has norms for, in the order of the kinds
+    trend: list[TrendPoint] = field(default_factory=list)
+
+    def rows(self) -> list[Figures]:
+        """Every row in the page's order: each county, its stages under it, then the city's total."""
+        return [r for c in self.counties for r in (c.row, *c.stages)] + [self.total]
+
+    def find(self, county_key: str, stage: str = "") -> Figures | None:
+        """The row of a county (its id, “none”, or "" for the total) and stage, or None."""
+        if not county_key:
+            return self.total if not stage else None
+        for county in self.counties:
+            if county.row.county_key == county_key:
+                if not stage:
+                    return county.row
+                return next((s for s in county.stages if s.stage == stage), None)
+        return None
+
+
+def _share(rows: list[ComplianceRow]) -> float | None:
+    return sum(r.compliant for r in rows) / len(rows) if rows else None
+
+
+def semester_report(
+    *,
+    user: Any,
+    semester: Semester,
+    county: County | int | None = None,
+    today: datetime.date,
+    trend: bool = True,
+) -> SemesterReport:
+    """Return the semester report for what `user` sees: the city, the region and city-wide inspectors every
+    county (narrowed to `county` when given), a county bureau or county inspector only its own county. Pairings
+    are counted in their recipient's county; `trend` adds the compliant share of each semester of the cycle that
+    has started by `today`, up to `semester`."""
+    scope = scope_of(user)
+    county_id = county.pk if isinstance(county, County) else county
+    if not scope.everything:
+        county_id = scope.county_id  # a county's own, whatever was asked
+    cycle = semester.cycle
+    all_counties = {c.pk: c for c in County.objects.order_by("code")}
+
+    def wanted(cid: int | None) -> bool:
+        return county_id is None or cid == county_id
+
+    rows: dict[tuple[int | None, str], Figures] = {}
+    total = Figures(county=None, total=True, work_plans=[], special=[], rectification=[])
+
+    def stage_row(cid: int | None, stage: str) -> Figures:
+        key = (cid, stage)
+        if key not in rows:
+            rows[key] = Figures(county=all_counties.get(cid), stage=stage)
+        return rows[key]
+
+    def county_row(cid: int | None) -> Figures:
+        key = (cid, "")
+        if key not in rows:
+            rows[key] = Figures(county=all_counties.get(cid), work_plans=[], special=[], rectification=[])
+        return rows[key]
+
+    def add(name: str, cid: int | None, stage: str | None, item: Any) -> None:
+        targets = [county_row(cid), total]
+        if stage:
+            targets.append(stage_row(cid, stage))
+        for target in targets:
+            getattr(target, name).append(item)
+
+    # Every county the user sees has its row, even with nothing in it (its special inspection may be missing).
+    for cid in all_counties:
+        if scope.everything and wanted(cid) or not scope.everything and cid == scope.county_id:
+            county_row(cid)
+
+    # The pairings and their norms: the compliance engine (four queries).
+    judged = compliance(user=user, semester=semester, county=county_id)
+    by_pairing = {row.pairing.pk: row for row in judged}
+    for row in judged:
+        add("pairings", row.recipient.county_id, row.stage, row)
+
+    # Activities of those pairings awaiting the partner, and those with flagged evidence (two queries).
+    seen = Pairing.objects.for_user(user).active_in(semester)
+    activities = (
+        Activity.objects.filter(semester=semester, pairing__in=seen)
+        .select_related("pairing__helper", "pairing__recipient")
+        .order_by("date", "pk")
+    )
+    for activity in activities.filter(status=Confirmation.PENDING):
+        row = by_pairing.get(activity.pairing_id)
+        if row is not None:
+            add("pending", row.recipient.county_id, row.stage, activity)
+    for activity in activities_with_evidence_flags(activities).filter(Q(reused=True) | Q(doubtful_photos=True)):
+        row = by_pairing.get(activity.pairing_id)
+        if row is not None:
+            add("flagged", row.recipient.county_id, row.stage, activity)
+
+    # Coverage gaps of the cycle (two queries).
+    for gap in coverage(cycle=cycle, user=user, county=county_id):
+        cid = gap.county.pk if gap.county else None
+        if wanted(cid):
+            for school in gap.uncovered:
+                add("uncovered", cid, gap.stage, Uncovered(county=gap.county, stage=gap.stage, school=school))
+
+    # Agreements unsigned after the deadline or signed late (one query).
+    for late in late_agreements(cycle=cycle, user=user, today=today):
+        cid = late.pairing.recipient.county_id
+        if wanted(cid) and (scope.everything or cid == scope.county_id):
+            add("agreements", cid, late.pairing.stage, late)
+
+    # Per county only: work plans missing or late (one query) ...
+    for plan in late_work_plans(cycle=cycle, user=user, today=today):
+        cid = plan.county_id if plan.county_id else plan.school.county_id
+        if wanted(cid) and (scope.everything or cid == scope.county_id):
+            add("work_plans", cid, None, plan)
+
+    # ... the special inspection (two queries) ...
+    for special in special_inspections(semester=semester, user=user):
+        if wanted(special.county.pk):
+            add("special", special.county.pk, None, special)
+
+    # ... and the findings still to rectify (two queries).
+    counts, _findings = rectification_list(semester=semester, user=user, county=county_id, today=today)
+    for count in counts:
+        cid = count.county.pk if count.county else None
+        if wanted(cid) and (count.total or cid is not None):
+            add("rectification", cid, None, count)
+
+    counties = []
+    county_keys = sorted(
+        {cid for cid, _stage in rows},
+        key=lambda cid: all_counties[cid].code if cid in all_counties else "999999",
+    )
+    for cid in county_keys:
+        stages = sorted((r for (c, s), r in rows.items() if c == cid and s), key=lambda r: STAGE_ORDER[r.stage])
+        counties.append(CountyFigures(row=county_row(cid), stages=stages))
+    norm_kinds = set(Norm.objects.filter(cycle_id=semester.cycle_id).values_list("kind", flat=True))
+    report = SemesterReport(
+        semester=semester, counties=counties, total=total, kinds=[k for k in Kind.values if k in norm_kinds]
+    )
+    if trend:
+        report.trend = _trend(user=user, semester=semester, county_id=county_id, today=today, judged=judged)
+    return report
+
+
+def _trend(
+    *, user: Any, semester: Semester, county_id: int | None, today: datetime.date, judged: list[ComplianceRow]
+) -> list[TrendPoint]:
+    """The compliant share of each semester of `semester`'s cycle that has started by `today`, up to `semester`
+    (whose rows are `judged`): the compliance engine's, four queries a semester."""
+    semesters = Semester.objects.filter(cycle_id=semester.cycle_id, starts_on__lte=semester.starts_on).filter(
+        Q(starts_on__lte=today) | Q(pk=semester.pk)
+    )
+    points = []
+    for each in semesters.order_by("starts_on"):
+        rows = judged if each.pk == semester.pk else compliance(user=user, semester=each, county=county_id)
+        by_county: dict[int | None, list[ComplianceRow]] = {}
+        for row in rows:
+            by_county.setdefault(row.recipient.county_id, []).append(row)
+        points.append(
+            TrendPoint(
+                semester=each,
+                share=_share(rows),
+                counties={cid: _share(county_rows) for cid, county_rows in by_county.items()},
+            )
+        )
+    return points
