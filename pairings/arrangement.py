@@ -104,7 +104,9 @@ def county_arrangement(
         _active(cycle=cycle, user=user, stage=stage)
         .filter(tier__in=tiers)
         .filter(Q(helper__county_id__in=tables) | Q(recipient__county_id__in=tables))
-        .select_related(*SCHOOL_RELATED)
+        # Prefetched, not joined: a school and its places are one object however many of its pairings are listed,
+        # so a table of 20,000 rows holds a few hundred schools, not 40,000 copies.
+        .prefetch_related(*SCHOOL_RELATED)
     )
     tier_order = {tier: i for i, tier in enumerate(Tier.values)}
     ordered = sorted(pairings, key=lambda p: (tier_order[p.tier], p.helper.name, p.recipient.name, p.pk))
