@@ -59,6 +59,8 @@ class Table:
     rows: Sequence[Any]
     empty: str = ""  # what the page says when there are no rows
     sheet_name: str = ""
+    # The rows the page shows at most (a long table is read in its workbook, which holds every row); None: all.
+    page_limit: int | None = None
 
     def sheet(self, heading: str) -> Sheet:
         return Sheet(
@@ -69,7 +71,13 @@ class Table:
         )
 
     def page_rows(self) -> list[list[dict[str, Any]]]:
-        return [[column.cell(row) for column in self.columns] for row in self.rows]
+        rows = self.rows if self.page_limit is None else self.rows[: self.page_limit]
+        return [[column.cell(row) for column in self.columns] for row in rows]
+
+    @property
+    def page_cut(self) -> bool:
+        """Whether the page shows only the first `page_limit` rows."""
+        return self.page_limit is not None and len(self.rows) > self.page_limit
 
 
 @dataclass(frozen=True)

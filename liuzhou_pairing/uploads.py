@@ -319,3 +319,42 @@ def check_evidence(file, max_bytes: int | None = None) -> CheckedEvidence:
         )
     taken_at = _photo_taken_at(file, kind) if kind in PHOTO_KINDS else None
     return CheckedEvidence(kind=kind, extension=EXTENSIONS[kind], taken_at=taken_at)
+
+
+# --- Attachments of a work plan: the arrangement tables beside the stamped plan -----------------------------------
+
+ATTACHMENT_KINDS = ("pdf", "png", "jpeg", "xlsx")
+
+
+@deconstructible
+class AttachmentValidator:
+    """Accept a PDF, an image (PNG, JPEG) or an Excel workbook (.xlsx: a ZIP holding xl/workbook.xml) up to
+    `max_bytes`, judged by content."""
+
+    def __init__(self, max_bytes: int = MAX_DOCUMENT_BYTES) -> None:
+        self.max_bytes = max_bytes
+
+    def __call__(self, file) -> None:
+        if file.size > self.max_bytes:
+            raise ValidationError(
+                _("The file is %(size)s; the largest accepted is %(max)s.")
+                % {"size": filesizeformat(file.size), "max": filesizeformat(self.max_bytes)},
+                code="file_too_large",
+            )
+        if content_kind(file) not in ATTACHMENT_KINDS:
+            raise ValidationError(
+                _("Upload a PDF, an image (PNG, JPEG) or an Excel workbook (.xlsx); the content of this file is none "
+                  "of these."),
+                code="invalid_attachment",
+            )  # fmt: skip
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, AttachmentValidator) and other.max_bytes == self.max_bytes
+
+
+validate_attachment = AttachmentValidator()
+
+
+def work_plan_attachment_path(instance, filename: str) -> str:
+    """Store a work plan's attachment under a random name, its extension following the content."""
+    return random_upload_name("work_plans", instance.file, filename)

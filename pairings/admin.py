@@ -2,15 +2,19 @@
 and work plans. Every save goes through `pairings.services`."""
 
 from django import forms
-from django.contrib import admin
-from django.db import models
+from django.contrib import admin, messages
+from django.contrib.admin.options import csrf_protect_m
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
 from django.db.models import Q
+from django.http import Http404, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
     AUTOCOMPLETE_FORWARD_JS,
     ImportExportModelAdmin,
@@ -27,7 +31,7 @@ from liuzhou_pairing.scope import scope_of
 from schools.models import County
 
 from .forms import CycleAdminForm, DistrictPairingAdminForm, PairingAdminForm
-from .models import Agreement, Cycle, DistrictPairing, Pairing, Problem, Semester, WorkPlan
+from .models import Agreement, Cycle, DistrictPairing, Pairing, Problem, Semester, WorkPlan, WorkPlanAttachment
 from .resources import PairingResource
 from .rules import warning_messages
 from .selectors import current_cycle, pairable_schools
@@ -51,9 +55,16 @@ from .services import (
     pairing_update,
     problem_save,
     semester_update,
+    work_plan_attachment_add,
+    work_plan_attachment_remove,
+    work_plan_attachments_editable,
     work_plan_editable_fields,
     work_plan_save,
+    work_plan_tables_attach,
 )
+
+# The name of the work plan page's button that generates and attaches a county's arrangement tables.
+ATTACH_TABLES = "_attach_tables"
 
 
 class CountyOfEitherSideFilter(admin.SimpleListFilter):
@@ -380,13 +391,62 @@ class AgreementAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             problem_save(problem=problem, actor=request.user, expected_version=expected_version(problem_form))
 
 
+class TablesAttachedFilter(admin.SimpleListFilter):
+    """Work plans with or without the arrangement tables among their attachments."""
+
+    title = _("arrangement tables attached")
+    parameter_name = "tables_attached"
+
+    def lookups(self, request, model_admin):
+        return [("yes", _("Yes")), ("no", _("No"))]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(tables_attached=self.value() == "yes")
+        return queryset
+
+
+class WorkPlanAttachmentInline(admin.TabularInline):
+    """The files filed beside the stamped plan. Rows are added and removed (through the services), never edited:
+    by the unit that submits the plan or the city bureau, until the plan is accepted."""
+
+    model = WorkPlanAttachment
+    extra = 0
+    fields = ["kind", "file", "original_name", "uploaded_on"]
+    readonly_fields = ["original_name", "uploaded_on"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).for_user(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("pairings.view_workplan")
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request, obj=None):
+        return obj is not None and work_plan_attachments_editable(plan=obj, actor=request.user)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is not None and work_plan_attachments_editable(plan=obj, actor=request.user)
+
+
 @admin.register(WorkPlan)
 class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
-    list_display = ["unit", "status", "submitted_on", "due_on", "is_late_display", "has_arrangement_tables", "cycle"]
-    list_filter = ["cycle", "status", "has_arrangement_tables"]
+    list_display = ["unit", "status", "submitted_on", "due_on", "is_late_display", "tables_attached", "cycle"]
+    list_filter = ["cycle", "status", TablesAttachedFilter]
     search_fields = ["county__name", "county__short_name", "school__name"]
     list_select_related = ["county", "school", "cycle"]
     fields = ["cycle", "county", "school", *WORK_PLAN_FIELDS]
+    inlines = [WorkPlanAttachmentInline]
+    change_form_template = "admin/pairings/workplan/change_form.html"
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_tables_attached()
+
+    @admin.display(description=_("arrangement tables attached"), boolean=True, ordering="tables_attached")
+    def tables_attached(self, obj: WorkPlan) -> bool:
+        return obj.has_arrangement_tables
 
     @admin.display(description=_("unit"))
     def unit(self, obj: WorkPlan) -> str:
@@ -413,3 +473,53 @@ class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
 
     def save_model(self, request, obj, form, change):
         work_plan_save(plan=obj, actor=request.user, expected_version=expected_version(form))
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not WorkPlanAttachment:
+            return super().save_formset(request, form, formset, change)
+        # The admin's change message reads what was added and removed from these.
+        formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
+        for row in formset.deleted_forms:
+            if row.instance.pk:
+                formset.deleted_objects.append(row.instance)
+                work_plan_attachment_remove(attachment=row.instance, actor=request.user)
+        for row in formset.extra_forms:
+            if row.has_changed() and row not in formset.deleted_forms:
+                data = row.cleaned_data
+                formset.new_objects.append(
+                    work_plan_attachment_add(
+                        plan=form.instance, file=data["file"], kind=data["kind"], actor=request.user
+                    )  # fmt: skip
+                )
+
+    @csrf_protect_m
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        if request.method == "POST" and ATTACH_TABLES in request.POST and object_id:
+            return self.attach_tables(request, object_id)
+        extra_context = dict(extra_context or {})
+        plan = self.get_object(request, object_id) if object_id else None
+        extra_context["attach_tables"] = (
+            ATTACH_TABLES
+            if plan is not None
+            and plan.county_id
+            and work_plan_attachments_editable(plan=plan, actor=request.user)
+            and self.has_change_permission(request, plan)
+            else ""
+        )
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def attach_tables(self, request, object_id):
+        """Generate the county's arrangement tables and attach them to its plan; the page is shown again."""
+        plan = self.get_object(request, object_id)
+        if plan is None:
+            raise Http404
+        try:
+            with transaction.atomic():
+                attachment = work_plan_tables_attach(plan=plan, actor=request.user)
+        except (NotAllowed, ValidationError) as error:
+            messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        else:
+            messages.success(
+                request, _("The arrangement tables were generated and attached: %(name)s.") % {"name": attachment}
+            )
+        return HttpResponseRedirect(request.path)

@@ -45,8 +45,9 @@ class PairingsConfig(AppConfig):
                 lambda user, params: pairing_school_choices(user=user, stage=params.get("stage")),
             )
 
-        from .models import Agreement, WorkPlan
+        from .models import Agreement, WorkPlan, WorkPlanAttachment
 
         # Signed agreements and stamped work plans are served only to users who may see their record.
         register_protected_upload(Agreement, "scan")
         register_protected_upload(WorkPlan, "document")
+        register_protected_upload(WorkPlanAttachment, "file")

@@ -25,9 +25,9 @@ SCHOOL_RELATED = (
 )
 
 
-def district_arrangement(*, cycle: Cycle, user) -> list[DistrictPairing]:
+def district_arrangement(*, cycle: Cycle, user, county: County | None = None) -> list[DistrictPairing]:
     """Return the cycle's district pairs (R11) that `user` may see, by the helper district's code: a county
-    bureau reads the pair it is part of."""
+    bureau reads the pair it is part of, and so does `county` when given (as its bureau reads them)."""
     scope = scope_of(user)
     pairs = DistrictPairing.objects.filter(cycle=cycle).select_related("helper_county", "recipient_county")
     if scope.everything:
@@ -36,17 +36,25 @@ def district_arrangement(*, cycle: Cycle, user) -> list[DistrictPairing]:
         pairs = pairs.filter(Q(helper_county_id=scope.county_id) | Q(recipient_county_id=scope.county_id))
     else:
         return []
+    if county is not None:
+        pairs = pairs.filter(Q(helper_county_id=county.pk) | Q(recipient_county_id=county.pk))
     return list(pairs.order_by("helper_county__code"))
 
 
-def _active(*, cycle: Cycle, user, stage: str) -> PairingQuerySet:
-    return Pairing.objects.for_user(user).active().filter(cycle=cycle, stage=stage)
+def _active(*, cycle: Cycle, user, stage: str, county: County | None = None) -> PairingQuerySet:
+    """The active pairings of `stage` `user` may see; with `county`, those its bureau sees (a school of the county
+    on either side, as `Pairing.objects.for_user` gives a county bureau)."""
+    pairings = Pairing.objects.for_user(user).active().filter(cycle=cycle, stage=stage)
+    if county is not None:
+        pairings = pairings.filter(Q(helper__county_id=county.pk) | Q(recipient__county_id=county.pk))
+    return pairings
 
 
-def high_school_arrangement(*, cycle: Cycle, user) -> list[Pairing]:
-    """Return the cycle's active high-school pairings (R13) `user` may see: the city-fixed ones first, in the order
-    the plan lists them (the order they were loaded), then the others by recipient county and school."""
-    pairings = _active(cycle=cycle, user=user, stage=Stage.HIGH_SCHOOL).select_related(*SCHOOL_RELATED)
+def high_school_arrangement(*, cycle: Cycle, user, county: County | None = None) -> list[Pairing]:
+    """Return the cycle's active high-school pairings (R13) `user` may see (of `county` when given): the city-fixed
+    ones first, in the order the plan lists them (the order they were loaded), then the others by recipient county
+    and school."""
+    pairings = _active(cycle=cycle, user=user, stage=Stage.HIGH_SCHOOL, county=county).select_related(*SCHOOL_RELATED)
     return sorted(pairings, key=_print_order)
 
 
@@ -57,10 +65,11 @@ def _print_order(pairing: Pairing) -> tuple:
     return (1, 0, county.code if county else "", pairing.helper.name, pairing.recipient.name)
 
 
-def special_arrangement(*, cycle: Cycle, user) -> list[Pairing]:
-    """Return the cycle's active special-education pairings (R15) `user` may see, with their lead school, the
-    city-fixed ones first in the plan's order."""
-    pairings = _active(cycle=cycle, user=user, stage=Stage.SPECIAL).select_related("lead_school", *SCHOOL_RELATED)
+def special_arrangement(*, cycle: Cycle, user, county: County | None = None) -> list[Pairing]:
+    """Return the cycle's active special-education pairings (R15) `user` may see (of `county` when given), with
+    their lead school, the city-fixed ones first in the plan's order."""
+    pairings = _active(cycle=cycle, user=user, stage=Stage.SPECIAL, county=county)
+    pairings = pairings.select_related("lead_school", *SCHOOL_RELATED)
     return sorted(pairings, key=_print_order)
 
 
@@ -95,7 +104,9 @@ def county_arrangement(
         _active(cycle=cycle, user=user, stage=stage)
         .filter(tier__in=tiers)
         .filter(Q(helper__county_id__in=tables) | Q(recipient__county_id__in=tables))
-        .select_related(*SCHOOL_RELATED)
+        # Prefetched, not joined: a school and its places are one object however many of its pairings are listed,
+        # so a table of 20,000 rows holds a few hundred schools, not 40,000 copies.
+        .prefetch_related(*SCHOOL_RELATED)
     )
     tier_order = {tier: i for i, tier in enumerate(Tier.values)}
     ordered = sorted(pairings, key=lambda p: (tier_order[p.tier], p.helper.name, p.recipient.name, p.pk))

@@ -1,7 +1,10 @@
 """The six arrangement tables (R27) as pages and as workbooks ready to print and stamp: each page and its
 `?format=xlsx` come from the same selector rows of `pairings.arrangement`. The tables per county (d–f) have a
 county choice for the city; a county bureau reads its own. Each sheet carries the table's official name, the
-filing unit (柳州市教育局 for the city's tables, the county bureau for a county's) and the stamp block."""
+filing unit (柳州市教育局 for the city's tables, the county bureau for a county's) and the stamp block.
+
+`arrangement_tables(kind, cycle=, user=, county=)` builds a table's sheets for the page, its download, the
+`export_tables` command and the tables a county attaches to its work plan alike, so that they cannot disagree."""
 
 from dataclasses import dataclass
 from typing import Any
@@ -25,7 +28,7 @@ from .arrangement import (
     high_school_arrangement,
     special_arrangement,
 )
-from .models import Pairing
+from .models import Cycle, Pairing
 from .views import CycleReportView
 
 ALL_COUNTIES = "all"
@@ -75,26 +78,44 @@ def col(header: str, value, kind: str = "text") -> ReportColumn:
     return ReportColumn(header, value, kind)
 
 
+# The rows a table's page shows at most; the workbook holds them all.
+PAGE_ROWS = 500
+
+
 class ArrangementView(CycleReportView):
-    """One arrangement table of the plan: its official name is the page's title, the file's stem and sheet title."""
+    """One arrangement table of the plan: its official name is the page's title, the file's stem and sheet title.
 
-    def official_name(self) -> str:
-        return str(self.title)
+    `build` makes its tables for a cycle, a reader and, optionally, the county whose bureau's view is wanted; the
+    page and its download call it with the request's user, `arrangement_tables` with anyone's."""
 
-    def unit(self) -> str:
-        """Return the filing unit of the user's tables: its county bureau, or the city bureau."""
-        county_id = scope_of(self.request.user).county_id
-        return bureau_name(County.objects.get(pk=county_id) if county_id else None)
+    kind: str  # the table's key in ARRANGEMENT_KINDS
+    county: County | None = None
 
-    def table(self, columns: list[ReportColumn], rows: list, *, name: str = "", unit: str = "") -> OfficialTable:
+    def tables(self) -> list[Table]:
+        return self.build(cycle=self.cycle, user=self.request.user, county=self.county)
+
+    @classmethod
+    def build(cls, *, cycle: Cycle, user, county: County | None = None) -> list[Table]:
+        raise NotImplementedError
+
+    @classmethod
+    def table(
+        cls, columns: list[ReportColumn], rows: list, *, user, county: County | None, name: str = ""
+    ) -> OfficialTable:
+        """Return a table to print and stamp, filed by `county`'s bureau, else by the user's: its county bureau,
+        or the city bureau."""
+        if county is None and scope_of(user).county_id:
+            county = County.objects.get(pk=scope_of(user).county_id)
+        official_name = str(cls.title)
         return OfficialTable(
-            name or self.official_name(),
+            name or official_name,
             columns,
             rows,
             empty=_("No pairing is arranged."),
-            sheet_name=name or self.official_name(),
-            official_name=self.official_name(),
-            unit=unit or self.unit(),
+            sheet_name=name or official_name,
+            page_limit=PAGE_ROWS,
+            official_name=official_name,
+            unit=bureau_name(county),
         )
 
 
@@ -103,14 +124,16 @@ class DistrictArrangementView(ArrangementView):
     stem = title
     url_name = "pairings:arrangement_districts"
     description = gettext_lazy("The urban districts and the counties they help, as the city arranged them.")
+    kind = "districts"
 
-    def tables(self) -> list[Table]:
-        rows = district_arrangement(cycle=self.cycle, user=self.request.user)
+    @classmethod
+    def build(cls, *, cycle: Cycle, user, county: County | None = None) -> list[Table]:
+        rows = district_arrangement(cycle=cycle, user=user, county=county)
         columns = [
             col(pgettext("arrangement table", "helper district"), lambda d: county_display_name(d.helper_county)),
             col(pgettext("arrangement table", "recipient county"), lambda d: county_display_name(d.recipient_county)),
         ]
-        return [self.table(columns, rows)]
+        return [cls.table(columns, rows, user=user, county=county)]
 
 
 class HighSchoolArrangementView(ArrangementView):
@@ -118,9 +141,11 @@ class HighSchoolArrangementView(ArrangementView):
     stem = title
     url_name = "pairings:arrangement_high_schools"
     description = gettext_lazy("Every active high-school pairing, the pairs fixed by the city first.")
+    kind = "high_schools"
 
-    def tables(self) -> list[Table]:
-        rows = high_school_arrangement(cycle=self.cycle, user=self.request.user)
+    @classmethod
+    def build(cls, *, cycle: Cycle, user, county: County | None = None) -> list[Table]:
+        rows = high_school_arrangement(cycle=cycle, user=user, county=county)
         contact = pgettext("arrangement table", "contact person and phone")
         columns = [
             col(pgettext("arrangement table", "helper school"), lambda p: p.helper.name),
@@ -128,7 +153,7 @@ class HighSchoolArrangementView(ArrangementView):
             col(pgettext("arrangement table", "recipient school"), lambda p: p.recipient.name),
             col(contact, lambda p: contact_and_phone(*recipient_contact(p))),
         ]
-        return [self.table(columns, rows)]
+        return [cls.table(columns, rows, user=user, county=county)]
 
 
 class SpecialArrangementView(ArrangementView):
@@ -136,15 +161,17 @@ class SpecialArrangementView(ArrangementView):
     stem = title
     url_name = "pairings:arrangement_special"
     description = gettext_lazy("The special-education pairings with the school that leads and guides them.")
+    kind = "special"
 
-    def tables(self) -> list[Table]:
-        rows = special_arrangement(cycle=self.cycle, user=self.request.user)
+    @classmethod
+    def build(cls, *, cycle: Cycle, user, county: County | None = None) -> list[Table]:
+        rows = special_arrangement(cycle=cycle, user=user, county=county)
         columns = [
             col(pgettext("arrangement table", "lead school"), lambda p: place(p.lead_school)),
             col(pgettext("arrangement table", "helper school"), lambda p: p.helper.name),
             col(pgettext("arrangement table", "recipient school"), lambda p: p.recipient.name),
         ]
-        return [self.table(columns, rows)]
+        return [cls.table(columns, rows, user=user, county=county)]
 
 
 class CountyArrangementView(ArrangementView):
@@ -176,15 +203,12 @@ class CountyArrangementView(ArrangementView):
             options.insert(0, (ALL_COUNTIES, _("every county (a sheet each)"), self.county is None))
         return [*super().choices(), Choice("county", _("county (district)"), options)]
 
-    def period(self) -> str:
-        last = self.cycle.last_day
-        return f"—{last.year}年{last.month}月"
-
-    def tables(self) -> list[Table]:
-        stage, tiers = self.stage_and_tiers
-        groups = county_arrangement(cycle=self.cycle, user=self.request.user, stage=stage, tiers=tiers,
-                                    county=self.county)  # fmt: skip
-        until = self.period()
+    @classmethod
+    def build(cls, *, cycle: Cycle, user, county: County | None = None) -> list[Table]:
+        stage, tiers = cls.stage_and_tiers
+        groups = county_arrangement(cycle=cycle, user=user, stage=stage, tiers=tiers, county=county)
+        last = cycle.last_day
+        until = f"—{last.year}年{last.month}月"
 
         def helper(r):
             return r[1].helper
@@ -218,11 +242,12 @@ class CountyArrangementView(ArrangementView):
             col(pgettext("arrangement table", "remarks"), remarks),
         ]
         return [
-            self.table(
+            cls.table(
                 columns,
                 list(enumerate(group.pairings, start=1)),
+                user=user,
+                county=group.county,
                 name=county_display_name(group.county),
-                unit=bureau_name(group.county),
             )
             for group in groups
         ]
@@ -234,6 +259,7 @@ class PreschoolCountyTownshipView(CountyArrangementView):
     url_name = "pairings:arrangement_preschool_county_township"
     description = gettext_lazy("Preschool pairings of the county–township tier, per county.")
     stage_and_tiers = PRESCHOOL_COUNTY_TOWNSHIP
+    kind = "preschool_county_township"
 
 
 class PreschoolTownshipVillageView(CountyArrangementView):
@@ -242,6 +268,7 @@ class PreschoolTownshipVillageView(CountyArrangementView):
     url_name = "pairings:arrangement_preschool_township_village"
     description = gettext_lazy("Preschool pairings of the township–village tier, per county.")
     stage_and_tiers = PRESCHOOL_TOWNSHIP_VILLAGE
+    kind = "preschool_township_village"
 
 
 class CompulsoryArrangementView(CountyArrangementView):
@@ -255,6 +282,7 @@ class CompulsoryArrangementView(CountyArrangementView):
         "the helper district and the recipient county."
     )
     stage_and_tiers = COMPULSORY_ALL_TIERS
+    kind = "compulsory"
 
 
 ARRANGEMENT_TABLES = [
@@ -265,3 +293,36 @@ ARRANGEMENT_TABLES = [
     PreschoolTownshipVillageView,
     CompulsoryArrangementView,
 ]
+
+ARRANGEMENT_KINDS: dict[str, type[ArrangementView]] = {view.kind: view for view in ARRANGEMENT_TABLES}
+
+
+def arrangement_tables(kind: str, *, cycle: Cycle, user, county: County | None = None) -> list[Table]:
+    """Return the tables of arrangement table `kind` of `cycle` as `user` reads them on its page: with `county`,
+    only what that county's bureau reads (the tables per county: that county's; the others: the pairs it is part
+    of). The page, its download, the export command and a work plan's attached tables all come from here."""
+    return ARRANGEMENT_KINDS[kind].build(cycle=cycle, user=user, county=county)
+
+
+def arrangement_sheets(kind: str, *, cycle: Cycle, user, county: County | None = None) -> list[Sheet]:
+    """Return the sheets of the workbook of arrangement table `kind` (see `arrangement_tables`), as its page's
+    download writes them."""
+    view = ARRANGEMENT_KINDS[kind]
+    heading = f"{view.title}（{cycle.name}）"
+    return [table.sheet(heading) for table in arrangement_tables(kind, cycle=cycle, user=user, county=county)]
+
+
+def arrangement_stem(kind: str) -> str:
+    """Return the file name's stem of arrangement table `kind`: its official name."""
+    return str(ARRANGEMENT_KINDS[kind].stem)
+
+
+def county_arrangement_sheets(*, cycle: Cycle, user, county: County) -> list[Sheet]:
+    """Return the six tables a county files with its work plan, one workbook: a sheet per table, named by its
+    official name (the tables per county hold that county's sheet)."""
+    sheets = []
+    for kind, view in ARRANGEMENT_KINDS.items():
+        for sheet in arrangement_sheets(kind, cycle=cycle, user=user, county=county):
+            sheet.name = str(view.title)[:31]
+            sheets.append(sheet)
+    return sheets

@@ -67,3 +67,8 @@ class WorkPlanStatus(models.TextChoices):
     SUBMITTED = "submitted", pgettext_lazy("work plan status", "submitted")
     ACCEPTED = "accepted", pgettext_lazy("work plan status", "accepted")
     RETURNED = "returned", pgettext_lazy("work plan status", "returned")
+
+
+class AttachmentKind(models.TextChoices):
+    ARRANGEMENT_TABLES = "tables", pgettext_lazy("work plan attachment", "arrangement tables")
+    OTHER = "other", pgettext_lazy("work plan attachment", "other")

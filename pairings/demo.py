@@ -20,8 +20,8 @@ from schools.models import County, School
 
 from .choices import ArrangedBy, PairingStatus, Tier, WorkPlanStatus
 from .liuzhou import liuzhou_cycle
-from .models import Agreement, Pairing, Problem, WorkPlan
-from .services import PairingBatch, agreement_save, work_plan_review, work_plan_submit
+from .models import Agreement, Pairing, Problem, WorkPlan, WorkPlanAttachment
+from .services import PairingBatch, agreement_save, work_plan_review, work_plan_submit, work_plan_tables_attach
 
 LEAVE_OUT = 1 / 70
 VILLAGE_VILLAGE = 0.05
@@ -210,8 +210,9 @@ def demo_records_clear(**kwargs) -> int:
     count, _ = agreements.delete()
     plans = WorkPlan.objects.filter(is_demo=True)
     WorkPlan.history.filter(is_demo=True).delete()
-    count += plans.update(status=WorkPlanStatus.MISSING, submitted_on=None, document="", has_arrangement_tables=False,
-                          return_reason="", is_demo=False)  # fmt: skip
+    WorkPlanAttachment.objects.filter(work_plan__in=plans).delete()
+    count += plans.update(status=WorkPlanStatus.MISSING, submitted_on=None, document="", return_reason="",
+                          is_demo=False)  # fmt: skip
     return count
 
 
@@ -234,9 +235,12 @@ def _demo_work_plan(plan: WorkPlan, state: str, rng: random.Random) -> int:
     deadline = plan.cycle.work_plan_deadline
     days = rng.randint(10, 40) if state == "late" else -rng.randint(1, 10)
     plan.is_demo = True
+    if plan.county_id:
+        # A county files its arrangement tables with its plan: generated as its pages download them.
+        work_plan_tables_attach(plan=plan, actor=SYSTEM, today=deadline + datetime.timedelta(days=days - 1))
     plan = work_plan_submit(
         plan=plan, actor=SYSTEM, submitted_on=deadline + datetime.timedelta(days=days),
-        document=ContentFile(DEMO_PDF, name="demo-work-plan.pdf"), has_arrangement_tables=True,
+        document=ContentFile(DEMO_PDF, name="demo-work-plan.pdf"),
     )  # fmt: skip
     if state in ("accepted", "returned"):
         reason = "" if state == "accepted" else RETURN_REASON

@@ -4,7 +4,8 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
@@ -12,13 +13,20 @@ from liuzhou_pairing.access import Versioned
 from liuzhou_pairing.history import History
 from liuzhou_pairing.querysets import ReferenceQuerySet
 from liuzhou_pairing.scope import scope_of
-from liuzhou_pairing.uploads import agreement_scan_path, validate_document, work_plan_path
+from liuzhou_pairing.uploads import (
+    agreement_scan_path,
+    validate_attachment,
+    validate_document,
+    work_plan_attachment_path,
+    work_plan_path,
+)
 from schools.choices import Stage
 from schools.models import County, School
 from schools.validators import validate_phone
 
 from .choices import (
     ArrangedBy,
+    AttachmentKind,
     Measure,
     PairingStatus,
     ProblemStatus,
@@ -527,6 +535,11 @@ class WorkPlanQuerySet(models.QuerySet):
             return self
         return self.in_area_of(user).exclude(status=WorkPlanStatus.ACCEPTED)
 
+    def with_tables_attached(self) -> "WorkPlanQuerySet":
+        """Annotate `tables_attached`: whether the arrangement tables are among the plan's attachments."""
+        tables = WorkPlanAttachment.objects.filter(work_plan=OuterRef("pk"), kind=AttachmentKind.ARRANGEMENT_TABLES)
+        return self.annotate(tables_attached=Exists(tables))
+
 
 class WorkPlan(Versioned):
     """A unit's stamped work plan sent to the city bureau by the deadline (工作方案报送, R25).
@@ -557,7 +570,6 @@ class WorkPlan(Versioned):
         validators=[validate_document],
         help_text=_("The plan with the official stamp (加盖公章): PDF or image, at most 10 MB."),
     )
-    has_arrangement_tables = models.BooleanField(_("arrangement tables attached"), default=False)
     return_reason = models.CharField(_("reason for returning"), max_length=200, blank=True)
     # A real unit's plan filled in as demo data: reset to "not submitted" by the next demo generation.
     is_demo = models.BooleanField(_("demo data"), default=False, editable=False)
@@ -616,3 +628,53 @@ class WorkPlan(Versioned):
         if self.submitted_on:
             return self.submitted_on > self.due_on
         return today is not None and today > self.due_on
+
+    @property
+    def has_arrangement_tables(self) -> bool:
+        """Return whether the arrangement tables are attached (from `with_tables_attached` when annotated)."""
+        if "tables_attached" in self.__dict__:
+            return self.tables_attached
+        if self.pk is None:
+            return False
+        return self.attachments.filter(kind=AttachmentKind.ARRANGEMENT_TABLES).exists()
+
+
+class WorkPlanAttachmentQuerySet(models.QuerySet):
+    def for_user(self, user) -> "WorkPlanAttachmentQuerySet":
+        """Return the attachments of the work plans `user` may see."""
+        return self.filter(work_plan__in=WorkPlan.objects.for_user(user))
+
+    def in_area_of(self, user) -> "WorkPlanAttachmentQuerySet":
+        return self.filter(work_plan__in=WorkPlan.objects.in_area_of(user))
+
+    def editable_by(self, user) -> "WorkPlanAttachmentQuerySet":
+        """Return the attachments `user` may remove: those of its own plans (the city: of all), until accepted."""
+        return self.in_area_of(user).exclude(work_plan__status=WorkPlanStatus.ACCEPTED)
+
+
+class WorkPlanAttachment(models.Model):
+    """A file filed with a work plan beside the stamped plan (R25): the arrangement tables of a county (R27), or
+    another paper. Added and removed while the plan is not yet accepted, never edited."""
+
+    work_plan = models.ForeignKey(
+        WorkPlan, verbose_name=_("work plan"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    kind = models.CharField(_("kind"), max_length=10, choices=AttachmentKind.choices, default=AttachmentKind.OTHER)
+    file = models.FileField(
+        _("file"),
+        upload_to=work_plan_attachment_path,
+        validators=[validate_attachment],
+        help_text=_("PDF, image or Excel workbook (.xlsx), at most 10 MB."),
+    )
+    original_name = models.CharField(_("file name"), max_length=200, blank=True)
+    uploaded_on = models.DateTimeField(_("attached on"), default=timezone.now, editable=False)
+
+    objects = WorkPlanAttachmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["work_plan", "uploaded_on", "pk"]
+
+    def __str__(self) -> str:
+        return self.original_name or self.file.name

@@ -2,11 +2,15 @@
 generator all come through here, so every rule is applied the same way."""
 
 import datetime
+import io
+from pathlib import PurePath
 from typing import Any
 
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liuzhou_pairing.access import (
@@ -21,12 +25,15 @@ from liuzhou_pairing.access import (
 )
 from liuzhou_pairing.actors import SYSTEM
 from liuzhou_pairing.history import record_actor
+from liuzhou_pairing.home import county_display_name
 from liuzhou_pairing.loading import LoadReport
 from liuzhou_pairing.scope import scope_of
+from liuzhou_pairing.xlsx import filename, write_workbook
 from schools.choices import Stage
 from schools.models import County, School
 
-from .choices import ArrangedBy, PairingStatus, Tier, WorkPlanStatus
+from .arrangement_views import county_arrangement_sheets
+from .choices import ArrangedBy, AttachmentKind, PairingStatus, Tier, WorkPlanStatus
 from .models import (
     Agreement,
     Cycle,
@@ -35,6 +42,7 @@ from .models import (
     Problem,
     Semester,
     WorkPlan,
+    WorkPlanAttachment,
     semester_default_dates,
 )
 from .rules import DATABASE, Draft, Facts, LoadedFacts, evaluate
@@ -438,7 +446,7 @@ def problem_save(*, problem: Problem, actor: Any, expected_version: int | None =
 
 # --- Work plans (R25) -------------------------------------------------------------------------------------
 
-WORK_PLAN_FIELDS = ("status", "submitted_on", "document", "has_arrangement_tables", "return_reason")
+WORK_PLAN_FIELDS = ("status", "submitted_on", "document", "return_reason")
 
 
 def work_plan_editable_fields(actor: Any) -> set[str]:
@@ -448,7 +456,7 @@ def work_plan_editable_fields(actor: Any) -> set[str]:
     if can_review_work_plans(actor) and scope.city:
         return set(WORK_PLAN_FIELDS)
     if scope.writes:
-        return {"status", "submitted_on", "document", "has_arrangement_tables"}
+        return {"status", "submitted_on", "document"}
     return set()
 
 
@@ -482,8 +490,9 @@ def work_plans_ensure(*, cycle: Cycle, actor: Any, report: LoadReport | None = N
     return created
 
 
-def work_plan_transition_check(*, plan: WorkPlan, status: str, has_arrangement_tables: bool) -> None:
-    """Raise ValidationError if `plan` may not move to `status` (R25's submit → accept / return flow)."""
+def work_plan_transition_check(*, plan: WorkPlan, status: str) -> None:
+    """Raise ValidationError if `plan` may not move to `status` (R25's submit → accept / return flow). A county
+    plan is submitted, and accepted, only with its arrangement tables among its attachments (R25, R27)."""
     previous = plan.status
     if status == previous:
         return
@@ -491,10 +500,15 @@ def work_plan_transition_check(*, plan: WorkPlan, status: str, has_arrangement_t
         raise ValidationError({"status": _("This plan has already been accepted.")})
     if status in (WorkPlanStatus.ACCEPTED, WorkPlanStatus.RETURNED) and previous != WorkPlanStatus.SUBMITTED:
         raise ValidationError({"status": _("Only a submitted plan can be accepted or returned.")})
-    if status == WorkPlanStatus.ACCEPTED and plan.county_id and not has_arrangement_tables:
-        raise ValidationError(
-            {"has_arrangement_tables": _("A county plan must include the arrangement tables of every level.")}
-        )
+    if status in (WorkPlanStatus.SUBMITTED, WorkPlanStatus.ACCEPTED) and plan.county_id:
+        if not plan.has_arrangement_tables:
+            raise ValidationError(
+                _(
+                    "A county plan must include the arrangement tables of every level: attach them (generate "
+                    "them on this page) before submitting."
+                ),
+                code="no_arrangement_tables",
+            )
     if status == WorkPlanStatus.MISSING:
         raise ValidationError({"status": _("A submitted plan cannot go back to “not submitted”.")})
 
@@ -521,7 +535,7 @@ def work_plan_save(*, plan: WorkPlan, actor: Any, reason: str = "", expected_ver
     if plan.status == WorkPlanStatus.RETURNED and "status" in changed:
         reason = reason or plan.return_reason
     _require_fields(WorkPlan, changed - work_plan_editable_fields(actor))
-    work_plan_transition_check(plan=stored, status=plan.status, has_arrangement_tables=plan.has_arrangement_tables)
+    work_plan_transition_check(plan=stored, status=plan.status)
     return save_checked(plan, actor=actor, stored=stored, reason=reason)
 
 
@@ -531,13 +545,12 @@ def work_plan_submit(
     actor: Any,
     submitted_on: datetime.date,
     document: Any,
-    has_arrangement_tables: bool,
     expected_version: int | None = None,
 ) -> WorkPlan:
-    """Record a stamped plan's submission; a late one is accepted and reported as late."""
+    """Record a stamped plan's submission; a late one is accepted and reported as late. A county plan's
+    arrangement tables must be attached first (`work_plan_tables_attach`)."""
     plan.submitted_on = submitted_on
     plan.document = document
-    plan.has_arrangement_tables = has_arrangement_tables
     plan.status = WorkPlanStatus.SUBMITTED
     plan.return_reason = ""
     return work_plan_save(plan=plan, actor=actor, expected_version=expected_version)
@@ -551,6 +564,57 @@ def work_plan_review(
     plan.status = WorkPlanStatus.ACCEPTED if accept else WorkPlanStatus.RETURNED
     plan.return_reason = "" if accept else reason.strip()
     return work_plan_save(plan=plan, actor=actor, reason=reason, expected_version=expected_version)
+
+
+def work_plan_attachments_editable(*, plan: WorkPlan, actor: Any) -> bool:
+    """Return whether `actor` may add or remove attachments of `plan`: the unit that submits it or the city
+    bureau, while the plan is not accepted."""
+    return plan.status != WorkPlanStatus.ACCEPTED and WorkPlan.objects.in_area_of(actor).filter(pk=plan.pk).exists()
+
+
+def _require_attachments_editable(plan: WorkPlan, actor: Any) -> WorkPlan:
+    """Lock `plan` (a submission or a review waits) and refuse unless `actor` may change its attachments."""
+    stored = stored_for_update(plan)
+    require(
+        WorkPlan.objects.in_area_of(actor).filter(pk=plan.pk).exists(),
+        _("The attachments of a work plan are added and removed by the unit that submits it or by the city bureau."),
+    )
+    require(
+        stored.status != WorkPlanStatus.ACCEPTED,
+        _("This work plan has been accepted; its attachments are no longer changed."),
+    )
+    return stored
+
+
+@transaction.atomic
+def work_plan_attachment_add(*, plan: WorkPlan, file: Any, kind: str, actor: Any) -> WorkPlanAttachment:
+    """Attach `file` (PDF, image or .xlsx, checked by content) to `plan` as `kind` for `actor`."""
+    _require_attachments_editable(plan, actor)
+    name = PurePath(getattr(file, "name", "") or "").name
+    attachment = WorkPlanAttachment(work_plan=plan, kind=kind, file=file, original_name=name[:200])
+    return save_checked(attachment, actor=actor)
+
+
+@transaction.atomic
+def work_plan_attachment_remove(*, attachment: WorkPlanAttachment, actor: Any) -> None:
+    """Remove an attachment of a work plan for `actor`; its file goes once the removal is committed."""
+    _require_attachments_editable(attachment.work_plan, actor)
+    file = attachment.file
+    attachment.delete()
+    if file:
+        transaction.on_commit(lambda: file.storage.delete(file.name))
+
+
+def work_plan_tables_attach(*, plan: WorkPlan, actor: Any, today: datetime.date | None = None) -> WorkPlanAttachment:
+    """Generate the county's arrangement tables of the plan's cycle — the six tables as its bureau reads them, one
+    workbook, as the pages download them — and attach them to its work plan (R25, R27)."""
+    require(plan.county_id is not None, _("Only a county bureau's work plan carries the arrangement tables."))
+    sheets = county_arrangement_sheets(cycle=plan.cycle, user=actor, county=plan.county)
+    data = io.BytesIO()
+    write_workbook(data, sheets)
+    stem = _("%(county)s arrangement tables") % {"county": county_display_name(plan.county)}
+    file = ContentFile(data.getvalue(), name=filename(stem, today or timezone.localdate()))
+    return work_plan_attachment_add(plan=plan, file=file, kind=AttachmentKind.ARRANGEMENT_TABLES, actor=actor)
 
 
 # --- Cycles and district pairings: the city's reference data ---------------------------------------------

@@ -62,3 +62,20 @@ def admin_form_data(response) -> dict:
             add(form, data)
         data[f"{formset.prefix}-TOTAL_FORMS"] = len(formset.initial_forms)
     return data
+
+
+def attach_tables(plan, actor=None):
+    """Attach a stand-in for a county's arrangement tables (a small PDF) to its work plan: a county plan is
+    submitted only with them."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from liuzhou_pairing.actors import SYSTEM
+    from pairings.choices import AttachmentKind
+    from pairings.services import work_plan_attachment_add
+
+    return work_plan_attachment_add(
+        plan=plan,
+        file=SimpleUploadedFile("安排表.pdf", b"%PDF-1.4 tables", content_type="application/pdf"),
+        kind=AttachmentKind.ARRANGEMENT_TABLES,
+        actor=actor or SYSTEM,
+    )

@@ -27,7 +27,7 @@ from schools.choices import Location, SchoolStatus, Stage, Standing
 from schools.models import School
 from schools.services import school_close, school_update
 from tests.factories import SchoolFactory
-from tests.helpers import admin_form_data, post_import
+from tests.helpers import admin_form_data, attach_tables, post_import
 
 pytestmark = pytest.mark.django_db
 
@@ -156,17 +156,18 @@ def pdf(name="方案.pdf"):
 
 def test_r25_an_accepted_work_plan_is_no_longer_changed_by_the_county(as_user, land):
     county, city = land.users["county"], land.users["city"]
+    attach_tables(land.own_plan, county)
     plan = work_plan_submit(plan=land.own_plan, actor=county, submitted_on=datetime.date(2016, 9, 14),
-                            document=pdf(), has_arrangement_tables=True)  # fmt: skip
+                            document=pdf())  # fmt: skip
     work_plan_review(plan=plan, actor=city, accept=True)
-    plan.has_arrangement_tables = False
+    plan.submitted_on = datetime.date(2016, 9, 13)
     with pytest.raises(NotAllowed, match="已被采纳"):
         work_plan_save(plan=plan, actor=county)
     client = as_user("county")
     url = reverse("admin:pairings_workplan_change", args=[land.own_plan.pk])
     response = client.get(url)
     assert not response.context["has_change_permission"]  # shown read-only
-    data = {"status": "accepted", "submitted_on": "2016-09-13", "has_arrangement_tables": ""}
+    data = {"status": "accepted", "submitted_on": "2016-09-13"}
     assert client.post(url, data).status_code == 403
     land.own_plan.refresh_from_db()
     assert (land.own_plan.status, land.own_plan.has_arrangement_tables) == (WorkPlanStatus.ACCEPTED, True)
@@ -302,7 +303,7 @@ STALE_PAGES = {
                                                 "county": ("helper_contact", "王老师")}),
     "agreement": (lambda land: land.own_agreement, {"city": ("plan", "一对一精准方案"), "county": ("plan", "方案")}),
     "work plan": (lambda land: land.own_plan, {"city": ("return_reason", "请补充安排表"),
-                                               "county": ("has_arrangement_tables", "on")}),
+                                               "county": ("submitted_on", "2016-09-01")}),
     "cycle": (lambda land: land.cycle, {"city": ("name", "2016—2020年结对帮扶（修订）")}),
     "district pairing": (lambda land: DistrictPairing.objects.get(), {"city": ("recipient_county", None)}),
     "county": (lambda land: land.own, {"city": ("short_name", "甲县（新）")}),
@@ -473,8 +474,9 @@ def test_a_long_reason_is_kept_whole_in_the_history(land):
 
 def test_a_resubmitted_work_plan_clears_the_reason_it_was_returned_for(as_user, land):
     county, city = land.users["county"], land.users["city"]
+    attach_tables(land.own_plan, county)
     plan = work_plan_submit(plan=land.own_plan, actor=county, submitted_on=datetime.date(2016, 9, 14),
-                            document=pdf(), has_arrangement_tables=True)  # fmt: skip
+                            document=pdf())  # fmt: skip
     work_plan_review(plan=plan, actor=city, accept=False, reason="请补充安排表")
     assert plan.history.first().history_change_reason == "请补充安排表"
     client = as_user("county")

@@ -13,6 +13,7 @@ from liuzhou_pairing.actors import SYSTEM
 from pairings.models import Agreement, WorkPlan
 from pairings.services import agreement_save, work_plan_review, work_plan_submit
 from tests.accounts.conftest import PASSWORD
+from tests.helpers import attach_tables
 
 pytestmark = pytest.mark.django_db
 
@@ -45,9 +46,10 @@ def test_a_scan_needs_a_login(client, scan_url):
 
 
 def test_a_work_plan_is_served_to_its_county_only(as_user, land):
+    attach_tables(land.own_plan)
     plan = work_plan_submit(
         plan=land.own_plan, actor=land.users["county"], submitted_on=datetime.date(2016, 9, 10),
-        document=SimpleUploadedFile("方案.pdf", PDF), has_arrangement_tables=True,
+        document=SimpleUploadedFile("方案.pdf", PDF),
     )  # fmt: skip
     assert as_user("county").get(plan.document.url).status_code == 200
     assert as_user("district").get(plan.document.url).status_code == 404
@@ -108,15 +110,16 @@ def test_a_stored_file_in_no_record_is_not_served(as_user, replaced_scan):
 
 def test_an_earlier_work_plan_is_served_to_its_county_only(as_user, land):
     county = land.users["county"]
+    attach_tables(land.own_plan)
     plan = work_plan_submit(
         plan=land.own_plan, actor=county, submitted_on=datetime.date(2016, 9, 10),
-        document=SimpleUploadedFile("方案.pdf", PDF), has_arrangement_tables=True,
+        document=SimpleUploadedFile("方案.pdf", PDF),
     )  # fmt: skip
     first = plan.document.url
     work_plan_review(plan=plan, actor=land.users["city"], accept=False, reason="缺少公章")
     plan = work_plan_submit(
         plan=WorkPlan.objects.get(pk=plan.pk), actor=county, submitted_on=datetime.date(2016, 9, 12),
-        document=SimpleUploadedFile("方案.pdf", PDF_B), has_arrangement_tables=True,
+        document=SimpleUploadedFile("方案.pdf", PDF_B),
     )  # fmt: skip
     assert plan.document.url != first
     assert as_user("county").get(first).status_code == 200

@@ -169,12 +169,15 @@ def test_work_plan_review_is_the_citys(as_user, land):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from pairings.services import work_plan_submit
+    from tests.helpers import attach_tables
 
+    attach_tables(land.own_plan, land.users["county"])
     work_plan_submit(plan=land.own_plan, actor=land.users["county"], submitted_on=land.cycle.work_plan_deadline,
-                     document=SimpleUploadedFile("p.pdf", b"%PDF-1.4 x"), has_arrangement_tables=True)  # fmt: skip
+                     document=SimpleUploadedFile("p.pdf", b"%PDF-1.4 x"))  # fmt: skip
     client = as_user("county")
     url = reverse("admin:pairings_workplan_change", args=[land.own_plan.pk])
-    data = {"status": "accepted", "submitted_on": "2016-09-15", "has_arrangement_tables": "on"}
+    data = {"status": "accepted", "submitted_on": "2016-09-15", "attachments-TOTAL_FORMS": "0",
+            "attachments-INITIAL_FORMS": "0"}  # fmt: skip
     response = client.post(url, data)
     assert "只有市教育局可以采纳或退回工作方案" in response.content.decode()
     land.own_plan.refresh_from_db()

@@ -13,6 +13,7 @@ from pairings.models import Agreement, Pairing, WorkPlan
 from pairings.selectors import late_agreements, late_work_plans
 from pairings.services import agreement_save, work_plan_submit
 from schools.demo import demo_schools_generate
+from tests.helpers import attach_tables
 
 pytestmark = pytest.mark.django_db
 
@@ -60,10 +61,8 @@ def test_demo_records_are_reset_and_real_ones_left_alone(demo):
     real_agreement = agreement_save(agreement=Agreement(pairing=real_pairing, plan="真实方案"), actor=SYSTEM)
     real_plan = WorkPlan.objects.filter(cycle=demo, county__isnull=False).order_by("county__code").first()
     document = ContentFile(DEMO_PDF, name="plan.pdf")
-    work_plan_submit(
-        plan=real_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 1), document=document,
-        has_arrangement_tables=True,
-    )  # fmt: skip
+    attach_tables(real_plan)
+    work_plan_submit(plan=real_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 1), document=document)
 
     demo_records_generate(seed=11)
     first = sorted(Agreement.objects.filter(is_demo=True).values_list("pairing_id", "signed_on"))

@@ -17,10 +17,12 @@ from pairings.services import (
     pairing_update,
     problem_save,
     semesters_ensure,
+    work_plan_attachment_remove,
     work_plan_review,
     work_plan_submit,
 )
 from schools.choices import SchoolType, Stage, Standing
+from tests.helpers import attach_tables
 
 pytestmark = pytest.mark.django_db
 
@@ -224,10 +226,10 @@ def make_plans(world):
 def test_r25_work_plans_submitted_late_or_missing_are_reported(world):
     county_plan, school_plan, missing = make_plans(world)
     pdf = SimpleUploadedFile("方案.pdf", PDF)
-    work_plan_submit(plan=county_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 14), document=pdf,
-                     has_arrangement_tables=True)  # fmt: skip
+    attach_tables(county_plan)
+    work_plan_submit(plan=county_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 14), document=pdf)
     work_plan_submit(plan=school_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 18),
-                     document=SimpleUploadedFile("方案.pdf", PDF), has_arrangement_tables=False)  # fmt: skip
+                     document=SimpleUploadedFile("方案.pdf", PDF))  # fmt: skip
     assert not county_plan.is_late() and school_plan.is_late()
     assert late_work_plans(cycle=world.cycle, user=SYSTEM, today=datetime.date(2016, 9, 15)) == [school_plan]
     assert set(late_work_plans(cycle=world.cycle, user=SYSTEM, today=datetime.date(2016, 9, 16))) == {
@@ -238,10 +240,22 @@ def test_r25_work_plans_submitted_late_or_missing_are_reported(world):
         plan.document.delete(save=False)
 
 
-def test_r25_a_county_plan_is_accepted_only_with_its_arrangement_tables(world):
-    county_plan, _, _ = make_plans(world)
+def test_r25_a_county_plan_is_submitted_and_accepted_only_with_its_arrangement_tables(world):
+    county_plan, school_plan, _ = make_plans(world)
+    with pytest.raises(ValidationError, match="安排表"):
+        work_plan_submit(plan=county_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 14),
+                         document=SimpleUploadedFile("方案.pdf", PDF))  # fmt: skip
+    county_plan.refresh_from_db()
+    assert county_plan.status == WorkPlanStatus.MISSING and not county_plan.has_arrangement_tables
+    # A school's plan carries no tables.
+    work_plan_submit(plan=school_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 14),
+                     document=SimpleUploadedFile("方案.pdf", PDF))  # fmt: skip
+    tables = attach_tables(county_plan)
+    assert county_plan.has_arrangement_tables
     work_plan_submit(plan=county_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 14),
-                     document=SimpleUploadedFile("方案.pdf", PDF), has_arrangement_tables=False)  # fmt: skip
+                     document=SimpleUploadedFile("方案.pdf", PDF))  # fmt: skip
+    # Removed again after submitting, the tables are missing when the city accepts.
+    work_plan_attachment_remove(attachment=tables, actor=SYSTEM)
     with pytest.raises(ValidationError, match="安排表"):
         work_plan_review(plan=county_plan, actor=SYSTEM, accept=True)
     county_plan.refresh_from_db()
@@ -251,7 +265,8 @@ def test_r25_a_county_plan_is_accepted_only_with_its_arrangement_tables(world):
     work_plan_review(plan=county_plan, actor=SYSTEM, accept=False, reason="缺少乡—村级安排表")
     county_plan.refresh_from_db()
     assert (county_plan.status, county_plan.return_reason) == (WorkPlanStatus.RETURNED, "缺少乡—村级安排表")
-    county_plan.document.delete(save=False)
+    for plan in (county_plan, school_plan):
+        plan.document.delete(save=False)
 
 
 def test_r25_a_missing_plan_cannot_be_accepted(world):

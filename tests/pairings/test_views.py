@@ -14,6 +14,7 @@ from pairings.models import Agreement
 from pairings.services import agreement_save, work_plan_review, work_plan_submit
 from schools.choices import Location, SchoolType, Standing
 from tests.factories import CycleFactory, SchoolFactory
+from tests.helpers import attach_tables
 
 pytestmark = pytest.mark.django_db
 
@@ -88,8 +89,9 @@ def test_county_work_plan_state_follows_submission_and_review(as_user, land):
 
     from pairings.demo import DEMO_PDF
 
+    attach_tables(land.own_plan)
     plan = work_plan_submit(plan=land.own_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 20),
-                            document=ContentFile(DEMO_PDF, name="p.pdf"), has_arrangement_tables=True)  # fmt: skip
+                            document=ContentFile(DEMO_PDF, name="p.pdf"))  # fmt: skip
     client = as_user("county")
     assert items(home(client))["本单位工作方案"][0] == "已报送（逾期报送）"
     work_plan_review(plan=plan, actor=SYSTEM, accept=False, reason="缺少安排表")
