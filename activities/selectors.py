@@ -135,10 +135,13 @@ def compliance(
             people[(pairing_id, kind)].append((school_id, post, n))
 
     busy = {pairing_id for pairing_id, _kind in times}
+    applying: dict[tuple[str, str], list[Norm]] = {}  # the same few (stage, tier) pairs for every pairing
     for row in rows:
         pairing = row.pairing
         row.silent = pairing.pk not in busy
-        for norm in _applying_norms(norms, row.stage, row.tier):
+        if (row.stage, row.tier) not in applying:
+            applying[(row.stage, row.tier)] = _applying_norms(norms, row.stage, row.tier)
+        for norm in applying[(row.stage, row.tier)]:
             if norm.counts == NormCounts.TIMES:
                 count = times.get((pairing.pk, norm.kind), 0)
             else:

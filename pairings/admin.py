@@ -445,8 +445,10 @@ class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         return super().get_queryset(request).with_tables_attached()
 
     @admin.display(description=_("arrangement tables attached"), boolean=True, ordering="tables_attached")
-    def tables_attached(self, obj: WorkPlan) -> bool:
-        return obj.has_arrangement_tables
+    def tables_attached(self, obj: WorkPlan) -> bool | None:
+        """Yes or no for a county bureau's plan; a school's plan carries no arrangement tables (shown as unknown,
+        not as missing)."""
+        return obj.has_arrangement_tables if obj.county_id else None
 
     @admin.display(description=_("unit"))
     def unit(self, obj: WorkPlan) -> str:

@@ -652,9 +652,10 @@ class WorkPlanAttachmentQuerySet(models.QuerySet):
         return self.in_area_of(user).exclude(work_plan__status=WorkPlanStatus.ACCEPTED)
 
 
-class WorkPlanAttachment(models.Model):
+class WorkPlanAttachment(Versioned):
     """A file filed with a work plan beside the stamped plan (R25): the arrangement tables of a county (R27), or
-    another paper. Added and removed while the plan is not yet accepted, never edited."""
+    another paper. Added and removed while the plan is not yet accepted, never edited; both are kept in its
+    history."""
 
     work_plan = models.ForeignKey(
         WorkPlan, verbose_name=_("work plan"), on_delete=models.CASCADE, related_name="attachments"
@@ -670,6 +671,7 @@ class WorkPlanAttachment(models.Model):
     uploaded_on = models.DateTimeField(_("attached on"), default=timezone.now, editable=False)
 
     objects = WorkPlanAttachmentQuerySet.as_manager()
+    history = History()
 
     class Meta:
         verbose_name = _("attachment")

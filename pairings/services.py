@@ -597,12 +597,12 @@ def work_plan_attachment_add(*, plan: WorkPlan, file: Any, kind: str, actor: Any
 
 @transaction.atomic
 def work_plan_attachment_remove(*, attachment: WorkPlanAttachment, actor: Any) -> None:
-    """Remove an attachment of a work plan for `actor`; its file goes once the removal is committed."""
+    """Remove an attachment of a work plan for `actor`, kept in the attachment's history: the stored file stays in
+    MEDIA_ROOT (backups, the history) but is served no more."""
     _require_attachments_editable(attachment.work_plan, actor)
-    file = attachment.file
-    attachment.delete()
-    if file:
-        transaction.on_commit(lambda: file.storage.delete(file.name))
+    stored = WorkPlanAttachment.objects.get(pk=attachment.pk)
+    record_actor(stored, actor, "")
+    stored.delete()
 
 
 def work_plan_tables_attach(*, plan: WorkPlan, actor: Any, today: datetime.date | None = None) -> WorkPlanAttachment:

@@ -116,6 +116,12 @@ def test_r25_a_county_uploads_an_attachment_on_its_page_and_removes_it(as_user, 
     data["attachments-0-DELETE"] = "on"
     assert client.post(change_url(land.own_plan), data).status_code == 302
     assert not WorkPlanAttachment.objects.exists()
+    # The removal is kept in the attachment's history, by whom; the stored file stays but is served no more.
+    removed = WorkPlanAttachment.history.get(id=attachment.pk, history_type="-")
+    assert removed.history_user.username == client.user.username and removed.original_name == "盖章安排表.xlsx"
+    assert attachment.file.storage.exists(attachment.file.name)
+    assert client.get(attachment.file.url).status_code == 404
+    attachment.file.delete(save=False)
 
 
 @pytest.mark.parametrize(
@@ -184,3 +190,13 @@ def test_r25_the_list_shows_and_filters_plans_by_their_attached_tables(as_user, 
     assert land.other_plan.pk in [p.pk for p in without] and land.own_plan.pk not in [p.pk for p in without]
     page = client.get(url).content.decode()
     assert "已附安排表" in page
+
+
+def test_r25_a_schools_plan_is_not_shown_as_missing_its_tables(as_user, land):
+    """A school's plan carries no arrangement tables: its cell is neither yes nor no."""
+    school_plan = WorkPlan.objects.create(cycle=land.cycle, school=land.urban)
+    client = as_user("city")
+    changelist = client.get(reverse("admin:pairings_workplan_changelist")).context["cl"]
+    admin_page = changelist.model_admin
+    assert admin_page.tables_attached(changelist.queryset.get(pk=school_plan.pk)) is None
+    assert admin_page.tables_attached(changelist.queryset.get(pk=land.own_plan.pk)) is False
