@@ -13,8 +13,7 @@ def accepted_cases(*, user: Any) -> QuerySet[ExemplaryCase]:
     """Return the accepted cases `user` may read (every signed-in user: all of them), newest first, with the two
     schools, the county and the photos the page shows, in a fixed number of queries."""
     return (
-        ExemplaryCase.objects.for_user(user)
-        .accepted()
+        ExemplaryCase.objects.published(user)
         .select_related("pairing__helper", "pairing__recipient", "county")
         .prefetch_related(Prefetch("photos", queryset=CasePhoto.objects.order_by("id")))
         .order_by("-accepted_on", "-id")

@@ -139,6 +139,9 @@ def clean_photo(file: Any) -> tuple[ContentFile, str]:
             image.load()
             upright = ImageOps.exif_transpose(image)
             upright.thumbnail((PHOTO_MAX_PIXELS, PHOTO_MAX_PIXELS))
+            # Nothing of the file but its pixels: Pillow would write back a JPEG comment, a PNG's text chunks,
+            # an ICC profile or EXIF kept in `info` (a comment can name a child).
+            upright.info = {}
             out = io.BytesIO()
             if kind == "jpeg":
                 upright.convert("RGB").save(out, "JPEG", quality=88, optimize=True)

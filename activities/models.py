@@ -419,15 +419,15 @@ class ExemplaryCaseQuerySet(models.QuerySet):
         return self.filter(status=CaseStatus.ACCEPTED)
 
     def for_user(self, user) -> "ExemplaryCaseQuerySet":
-        """Return the cases `user` may see: accepted ones every signed-in user (they are there to be publicised);
-        the others only the city bureau and the county bureau that writes them."""
+        """Return the case records `user` may see, with their history, drafts and return reasons: the city
+        bureau's all, a county bureau the cases it writes. What everyone reads is `published`."""
+        return self.in_area_of(user)
+
+    def published(self, user) -> "ExemplaryCaseQuerySet":
+        """Return the cases `user` may read as published: the accepted ones, for every signed-in user (they are
+        there to be publicised) — their write-up and photos as accepted, never their drafts or history."""
         if not _signed_in(user):
             return self.none()
-        scope = scope_of(user)
-        if scope.city:
-            return self
-        if scope.writes and scope.county_id:
-            return self.filter(Q(status=CaseStatus.ACCEPTED) | Q(county_id=scope.county_id))
         return self.accepted()
 
     def in_area_of(self, user) -> "ExemplaryCaseQuerySet":
@@ -527,9 +527,10 @@ def case_photo_path(instance, filename: str) -> str:
 
 class CasePhotoQuerySet(models.QuerySet):
     def for_user(self, user) -> "CasePhotoQuerySet":
-        """Return the photos `user` may see: those of the cases it sees (an accepted case's to every signed-in
-        user)."""
-        return self.filter(case__in=ExemplaryCase.objects.for_user(user))
+        """Return the photos `user` may see: those of the cases it writes (the city: all), and an accepted case's to
+        every signed-in user."""
+        cases = ExemplaryCase.objects
+        return self.filter(Q(case__in=cases.for_user(user)) | Q(case__in=cases.published(user)))
 
     def in_area_of(self, user) -> "CasePhotoQuerySet":
         return self.filter(case__in=ExemplaryCase.objects.in_area_of(user))

@@ -391,6 +391,14 @@ class AgreementAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             problem_save(problem=problem, actor=request.user, expected_version=expected_version(problem_form))
 
 
+class _EditsRefused(Exception):
+    """The page's edits were refused: undo what was done with them and show the page with its errors."""
+
+    def __init__(self, response) -> None:
+        super().__init__()
+        self.response = response
+
+
 class TablesAttachedFilter(admin.SimpleListFilter):
     """Work plans with or without the arrangement tables among their attachments."""
 
@@ -481,10 +489,7 @@ class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
             return super().save_formset(request, form, formset, change)
         # The admin's change message reads what was added and removed from these.
         formset.new_objects, formset.changed_objects, formset.deleted_objects = [], [], []
-        for row in formset.deleted_forms:
-            if row.instance.pk:
-                formset.deleted_objects.append(row.instance)
-                work_plan_attachment_remove(attachment=row.instance, actor=request.user)
+        # New files first, so that replacing a submitted plan's tables in one save keeps it with tables throughout.
         for row in formset.extra_forms:
             if row.has_changed() and row not in formset.deleted_forms:
                 data = row.cleaned_data
@@ -493,11 +498,15 @@ class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
                         plan=form.instance, file=data["file"], kind=data["kind"], actor=request.user
                     )  # fmt: skip
                 )
+        for row in formset.deleted_forms:
+            if row.instance.pk:
+                formset.deleted_objects.append(row.instance)
+                work_plan_attachment_remove(attachment=row.instance, actor=request.user)
 
     @csrf_protect_m
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         if request.method == "POST" and ATTACH_TABLES in request.POST and object_id:
-            return self.attach_tables(request, object_id)
+            return self.attach_tables(request, object_id, form_url, extra_context)
         extra_context = dict(extra_context or {})
         plan = self.get_object(request, object_id) if object_id else None
         extra_context["attach_tables"] = (
@@ -510,14 +519,22 @@ class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
         )
         return super().changeform_view(request, object_id, form_url, extra_context)
 
-    def attach_tables(self, request, object_id):
-        """Generate the county's arrangement tables and attach them to its plan; the page is shown again."""
+    def attach_tables(self, request, object_id, form_url, extra_context):
+        """Generate the county's arrangement tables, attach them to its plan and save the page's edits with them
+        (a status, a date and the stamped plan chosen before pressing the button are not lost); the page is shown
+        again. When the edits are refused, nothing is kept — neither the tables nor the edits — and the page shows
+        why, with what was typed."""
         plan = self.get_object(request, object_id)
         if plan is None:
             raise Http404
         try:
             with transaction.atomic():
                 attachment = work_plan_tables_attach(plan=plan, actor=request.user)
+                response = super().changeform_view(request, object_id, form_url, extra_context)
+                if response.status_code != 302:
+                    raise _EditsRefused(response)
+        except _EditsRefused as refused:
+            return refused.response
         except (NotAllowed, ValidationError) as error:
             messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         else:

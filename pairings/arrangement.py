@@ -10,7 +10,7 @@ from django.db.models import Q
 
 from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
-from schools.models import County
+from schools.models import County, School
 
 from .choices import Tier
 from .models import Cycle, DistrictPairing, Pairing, PairingQuerySet
@@ -100,14 +100,12 @@ def county_arrangement(
     tables = {c.pk: CountyArrangement(c) for c in counties}
     if not tables:
         return []
-    pairings = (
+    chosen = (
         _active(cycle=cycle, user=user, stage=stage)
         .filter(tier__in=tiers)
         .filter(Q(helper__county_id__in=tables) | Q(recipient__county_id__in=tables))
-        # Prefetched, not joined: a school and its places are one object however many of its pairings are listed,
-        # so a table of 20,000 rows holds a few hundred schools, not 40,000 copies.
-        .prefetch_related(*SCHOOL_RELATED)
     )
+    pairings = _with_schools(chosen)
     tier_order = {tier: i for i, tier in enumerate(Tier.values)}
     ordered = sorted(pairings, key=lambda p: (tier_order[p.tier], p.helper.name, p.recipient.name, p.pk))
     for pairing in ordered:
@@ -115,6 +113,23 @@ def county_arrangement(
             if county_id in tables:
                 tables[county_id].pairings.append(pairing)
     return list(tables.values())
+
+
+def _with_schools(pairings) -> list[Pairing]:
+    """Return `pairings` with their two schools and the schools' places, each school one object however many of
+    its pairings are listed (a table of 20,000 rows holds a few hundred schools, not 40,000 copies). Two queries:
+    the schools are chosen by a subquery, not by a list of their ids (SQLite refuses an expression of a thousand
+    schools, as a prefetch would write it)."""
+    schools = {
+        school.pk: school
+        for school in School.objects.filter(
+            Q(pk__in=pairings.values("helper_id")) | Q(pk__in=pairings.values("recipient_id"))
+        ).select_related("county", "township", "village")
+    }
+    rows = list(pairings)
+    for pairing in rows:
+        pairing.helper, pairing.recipient = schools[pairing.helper_id], schools[pairing.recipient_id]
+    return rows
 
 
 PRESCHOOL_COUNTY_TOWNSHIP = (Stage.PRESCHOOL, (Tier.COUNTY_TOWNSHIP,))

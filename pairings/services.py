@@ -599,8 +599,16 @@ def work_plan_attachment_add(*, plan: WorkPlan, file: Any, kind: str, actor: Any
 def work_plan_attachment_remove(*, attachment: WorkPlanAttachment, actor: Any) -> None:
     """Remove an attachment of a work plan for `actor`, kept in the attachment's history: the stored file stays in
     MEDIA_ROOT (backups, the history) but is served no more."""
-    _require_attachments_editable(attachment.work_plan, actor)
+    plan = _require_attachments_editable(attachment.work_plan, actor)
     stored = WorkPlanAttachment.objects.get(pk=attachment.pk)
+    if plan.county_id and plan.status == WorkPlanStatus.SUBMITTED and stored.kind == AttachmentKind.ARRANGEMENT_TABLES:
+        require(
+            plan.attachments.filter(kind=AttachmentKind.ARRANGEMENT_TABLES).exclude(pk=stored.pk).exists(),
+            _(
+                "This plan has been submitted and must keep its arrangement tables: attach the new tables first, "
+                "then remove the old ones."
+            ),
+        )
     record_actor(stored, actor, "")
     stored.delete()
 
@@ -609,6 +617,12 @@ def work_plan_tables_attach(*, plan: WorkPlan, actor: Any, today: datetime.date 
     """Generate the county's arrangement tables of the plan's cycle — the six tables as its bureau reads them, one
     workbook, as the pages download them — and attach them to its work plan (R25, R27)."""
     require(plan.county_id is not None, _("Only a county bureau's work plan carries the arrangement tables."))
+    # Refused before the six tables are built (the add below checks again, under the plan's lock).
+    require(
+        work_plan_attachments_editable(plan=plan, actor=actor),
+        _("The attachments of a work plan are added and removed by the unit that submits it or by the city bureau, "
+          "until it is accepted."),
+    )  # fmt: skip
     sheets = county_arrangement_sheets(cycle=plan.cycle, user=actor, county=plan.county)
     data = io.BytesIO()
     write_workbook(data, sheets)

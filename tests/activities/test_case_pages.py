@@ -6,7 +6,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from activities.cases import case_accept, case_nominate, case_return
+from activities.cases import case_accept, case_nominate, case_photo_add, case_return, case_save
 from activities.choices import CaseStatus
 from activities.evidence import evidence_add
 from activities.models import ExemplaryCase
@@ -14,7 +14,7 @@ from liuzhou_pairing.reports import reports_for
 from tests.helpers import admin_form_data
 
 from .conftest import TODAY
-from .test_cases import Cases, jpeg_file
+from .test_cases import WRITE_UP, Cases, jpeg_file
 from .test_evidence import PDF
 
 pytestmark = pytest.mark.django_db
@@ -198,11 +198,33 @@ def test_r32_schools_and_inspectors_have_no_case_admin(client, acts, role):
     assert page.get(CASE_ADD).status_code == 403
 
 
-def test_a_county_sees_its_own_and_the_accepted_cases_but_not_anothers_drafts(client, acts, cases):
+def test_a_county_sees_its_own_cases_but_not_anothers_drafts(client, acts, cases):
     cases.with_photo(title="甲县草稿")
     page = login(client, acts, "other_county")
     html = page.get(CASE_LIST).content.decode()
     assert "甲县草稿" not in html
+
+
+def test_r24_only_the_accepted_text_is_published_never_a_cases_drafts_or_history(client, acts, cases):
+    """An accepted case's earlier drafts (a child named, then edited out) and its return reasons stay with its
+    county and the city: another county reads the published page, not the record or its history."""
+    case = cases.draft(write_up="三年级学生王小明在帮扶下进步很大。")
+    case.write_up = WRITE_UP
+    case = case_save(case=case, actor=acts.users["county"])
+    case_photo_add(case=case, image=jpeg_file(), no_child_identifiable=True, actor=acts.users["county"])
+    case_accept(case=case_nominate(case=case, actor=acts.users["county"]), actor=acts.users["city"])
+    record = reverse("admin:activities_exemplarycase_change", args=[case.pk])
+    history = reverse("admin:activities_exemplarycase_history", args=[case.pk])
+    first = case.history.earliest().history_id
+    old_version = reverse("admin:activities_exemplarycase_simple_history", args=[case.pk, first])
+    page = login(client, acts, "other_county")
+    assert WRITE_UP in page.get(reverse("cases:detail", args=[case.pk])).content.decode()
+    for url in (record, history, old_version):
+        response = page.get(url)
+        assert response.status_code in (302, 403, 404) and "王小明" not in response.content.decode()
+    assert "王小明" not in page.get(CASE_LIST).content.decode()
+    own = login(client, acts, "county")
+    assert own.get(history).status_code == 200 and "王小明" in own.get(old_version).content.decode()
 
 
 # --- Home items ---------------------------------------------------------------------------------------------

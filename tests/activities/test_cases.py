@@ -38,7 +38,7 @@ def photo_with_gps() -> bytes:
     exif[0x0132] = "2016:10:10 09:30:00"
     exif.get_ifd(0x8825).update({1: "N", 2: (24.0, 35.0, 12.0), 3: "E", 4: (109.0, 24.0, 1.0)})
     out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
+    image.save(out, "JPEG", exif=exif, comment="学生张小明 三年级二班".encode())
     return out.getvalue()
 
 
@@ -163,8 +163,23 @@ def test_r24_a_photo_is_stored_without_its_metadata(cases):
     assert stored.image.name.startswith("cases/") and stored.image.name.endswith(".jpg")
     with stored.image.open("rb") as file, Image.open(file) as image:
         assert image.format == "JPEG" and image.size == (40, 30)
-        assert dict(image.getexif()) == {} and "exif" not in image.info
+        assert dict(image.getexif()) == {} and "exif" not in image.info and "comment" not in image.info
+    with stored.image.open("rb") as file:
+        assert "张小明".encode() not in file.read()  # the JPEG comment is gone too
     assert stored.no_child_identifiable and stored.uploaded_by == cases.users["county"]
+
+
+def test_r24_a_pngs_text_chunks_are_not_kept(cases):
+    from PIL.PngImagePlugin import PngInfo
+
+    text = PngInfo()
+    text.add_text("Description", "学生张小明")
+    out = io.BytesIO()
+    Image.new("RGB", (40, 30), (10, 120, 200)).save(out, "PNG", pnginfo=text)
+    photo = case_photo_add(case=cases.draft("county"), image=jpeg_file("照片.png", out.getvalue()),
+                           no_child_identifiable=True, actor=cases.users["county"])  # fmt: skip
+    with photo.image.open("rb") as file:
+        assert "张小明".encode() not in file.read()
 
 
 def test_r32_only_jpeg_and_png_photos_within_the_size_limit_are_accepted(cases, settings):

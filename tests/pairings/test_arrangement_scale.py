@@ -16,7 +16,8 @@ from schools.choices import Location, Stage, Standing
 from schools.models import School
 
 ROWS = 20_000
-HELPERS, RECIPIENTS = 200, 100  # 200 × 100 distinct pairs
+# 16 × 1,250 distinct pairs: over a thousand schools in one table (a prefetch of them by a list of ids broke SQLite)
+HELPERS, RECIPIENTS = 16, 1250
 
 
 def make_pairings(land) -> None:
@@ -26,7 +27,7 @@ def make_pairings(land) -> None:
         [School(name=f"甲县城区小学{i:03d}", county=land.own, location=Location.COUNTY_TOWN,
                 standing=Standing.HIGH_QUALITY, contact_person="王老师", contact_phone="0772-5123456")
          for i in range(HELPERS)]
-        + [School(name=f"甲镇小学{i:03d}", county=land.own, township=town, location=Location.TOWNSHIP,
+        + [School(name=f"甲镇小学{i:04d}", county=land.own, township=town, location=Location.TOWNSHIP,
                   standing=Standing.WEAK) for i in range(RECIPIENTS)]
     )  # fmt: skip
     helpers = list(School.objects.filter(name__startswith="甲县城区小学").values_list("pk", flat=True))

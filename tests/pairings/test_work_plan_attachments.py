@@ -53,7 +53,8 @@ def test_r25_a_county_generates_and_attaches_its_tables_on_its_work_plan_page(as
     client = as_user("county")
     page = client.get(change_url(land.own_plan)).content.decode()
     assert "生成并附上安排表" in page
-    response = client.post(change_url(land.own_plan), {ATTACH_TABLES: "1"})
+    response = client.post(change_url(land.own_plan), {**admin_form_data(client.get(change_url(land.own_plan))),
+                                                       ATTACH_TABLES: "1"})  # fmt: skip
     assert response.status_code == 302
     attachment = WorkPlanAttachment.objects.get(work_plan=land.own_plan)
     assert attachment.kind == AttachmentKind.ARRANGEMENT_TABLES
@@ -178,6 +179,52 @@ def test_r25_only_the_unit_or_the_city_changes_attachments_and_only_until_accept
     assert "安排表.pdf" in page and "生成并附上安排表" not in page and "attachments-0-file" not in page
     page = as_user("city").get(change_url(land.own_plan)).content.decode()
     assert "生成并附上安排表" not in page
+
+
+def test_r25_generating_the_tables_keeps_the_edits_made_on_the_page_before(as_user, land):
+    """A clerk fills in the date and chooses the stamped plan, then presses the button: the tables are attached and
+    the plan submitted with them; with a refused edit, nothing is kept and the page says why."""
+    client = as_user("county")
+    data = admin_form_data(client.get(change_url(land.own_plan)))
+    data.update({"status": "submitted", "submitted_on": "", "document": upload(), ATTACH_TABLES: "1"})
+    response = client.post(change_url(land.own_plan), data)
+    assert response.status_code == 200 and "请填写报送日期。" in response.content.decode()
+    assert not WorkPlanAttachment.objects.exists()
+    assert WorkPlan.objects.get(pk=land.own_plan.pk).status == WorkPlanStatus.MISSING
+    data.update({"submitted_on": "2016-09-14", "document": upload()})
+    assert client.post(change_url(land.own_plan), data).status_code == 302
+    plan = WorkPlan.objects.get(pk=land.own_plan.pk)
+    assert plan.status == WorkPlanStatus.SUBMITTED and plan.document and plan.has_arrangement_tables
+    assert "已生成并附上安排表" in client.get(change_url(plan)).content.decode()
+    plan.document.delete(save=False)
+    plan.attachments.get().file.delete(save=False)
+
+
+def test_r25_a_submitted_county_plan_keeps_its_tables_but_may_replace_them(as_user, land):
+    county = land.users["county"]
+    tables = attach_tables(land.own_plan, county)
+    submit(land.own_plan, county)
+    with pytest.raises(NotAllowed, match="须保留安排表"):
+        work_plan_attachment_remove(attachment=tables, actor=county)
+    assert list(land.own_plan.attachments.all()) == [tables]
+    # On the page: a new workbook and the old one ticked for removal in one save replace them.
+    client = as_user("county")
+    data = admin_form_data(client.get(change_url(land.own_plan)))
+    data["attachments-0-DELETE"] = "on"
+    data.update({"attachments-TOTAL_FORMS": "2", "attachments-1-kind": "tables",
+                 "attachments-1-file": upload(xlsx_bytes(), "新安排表.xlsx")})  # fmt: skip
+    assert client.post(change_url(land.own_plan), data).status_code == 302
+    assert [a.original_name for a in land.own_plan.attachments.all()] == ["新安排表.xlsx"]
+    # Removing the only tables on the page is refused in Chinese, and the plan keeps them.
+    data = admin_form_data(client.get(change_url(land.own_plan)))
+    data["attachments-0-DELETE"] = "on"
+    response = client.post(change_url(land.own_plan), data)
+    assert "须保留安排表" in response.content.decode()
+    assert [a.original_name for a in land.own_plan.attachments.all()] == ["新安排表.xlsx"]
+    from django.core.files.storage import default_storage
+
+    for name in set(WorkPlanAttachment.history.values_list("file", flat=True)):
+        default_storage.delete(name)
 
 
 def test_r25_the_list_shows_and_filters_plans_by_their_attached_tables(as_user, land):
