@@ -28,6 +28,21 @@ def _holds(model: type[models.Model], field: str, path: str, user: Any) -> bool:
     return history._default_manager.filter(**{field: path, f"{pk}__in": visible.values("pk")}).exists()
 
 
+def _shown_name(model: type[models.Model], field: str, path: str) -> str:
+    """Return the name a file is saved under from the browser: the name it was uploaded with, where its record
+    keeps one (an attachment, an evidence file), else its stored name."""
+    stored = path.rsplit("/", 1)[-1]
+    if not any(f.name == "original_name" for f in model._meta.get_fields()):
+        return stored
+    name = model._default_manager.filter(**{field: path}).values_list("original_name", flat=True).first() or ""
+    # The stored name's extension is the one the content was judged to be.
+    suffix = "." + stored.rsplit(".", 1)[-1] if "." in stored else ""
+    name = name.replace("/", "_").replace("\\", "_").strip()
+    if not name:
+        return stored
+    return name if not suffix or name.lower().endswith(suffix.lower()) else name + suffix
+
+
 @login_required
 def protected_media(request: HttpRequest, path: str) -> FileResponse:
     """Serve an uploaded file when the user may see a record that holds it, or held it in an earlier version
@@ -40,7 +55,9 @@ def protected_media(request: HttpRequest, path: str) -> FileResponse:
             if not default_storage.exists(path):
                 break
             content_type = mimetypes.guess_type(path)[0] or "application/octet-stream"
-            response = FileResponse(default_storage.open(path, "rb"), content_type=content_type)
+            response = FileResponse(
+                default_storage.open(path, "rb"), content_type=content_type, filename=_shown_name(model, field, path)
+            )
             response["X-Content-Type-Options"] = "nosniff"
             return response
     raise Http404

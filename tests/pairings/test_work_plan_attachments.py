@@ -4,6 +4,7 @@ checked by content, served only to who may see the plan; "arrangement tables att
 
 import datetime
 import io
+from urllib.parse import quote
 
 import openpyxl
 import pytest
@@ -113,6 +114,10 @@ def test_r25_a_county_uploads_an_attachment_on_its_page_and_removes_it(as_user, 
     assert client.post(change_url(land.own_plan), data).status_code == 302
     attachment = WorkPlanAttachment.objects.get(work_plan=land.own_plan)
     assert (attachment.kind, attachment.original_name) == ("tables", "盖章安排表.xlsx")
+    # Downloaded, it is saved under the name it was uploaded with, not the stored one.
+    served = client.get(attachment.file.url)
+    assert quote("盖章安排表.xlsx") in served["Content-Disposition"]
+    served.close()
     data = admin_form_data(client.get(change_url(land.own_plan)))
     data["attachments-0-DELETE"] = "on"
     assert client.post(change_url(land.own_plan), data).status_code == 302
