@@ -165,12 +165,19 @@ def _merged_line(sheet, row: int, columns: int, text: str, cell_format) -> None:
 
 def print_widths(widths: Sequence[int]) -> list[int]:
     """Return `widths` narrowed so that their total fits A4 landscape (PRINT_WIDTH): each at most PRINT_MAX_WIDTH,
-    then all in proportion, none below PRINT_MIN_WIDTH (the text wraps in the narrowed columns)."""
+    then the widest narrowed first — one cap, as high as the page allows, none below PRINT_MIN_WIDTH — so that short
+    entries (a phone number, a county's name, a header) stay on one line and long names wrap."""
     capped = [min(width, PRINT_MAX_WIDTH) for width in widths]
-    total = sum(capped)
-    if total <= PRINT_WIDTH:
+    if sum(capped) <= PRINT_WIDTH:
         return capped
-    return [max(PRINT_MIN_WIDTH, width * PRINT_WIDTH // total) for width in capped]
+    low, high = PRINT_MIN_WIDTH, max(capped)
+    while low < high:  # the highest cap whose total fits
+        cap = (low + high + 1) // 2
+        if sum(min(width, cap) for width in capped) <= PRINT_WIDTH:
+            low = cap
+        else:
+            high = cap - 1
+    return [max(PRINT_MIN_WIDTH, min(width, low)) for width in capped]
 
 
 def signature_widths(widths: Sequence[int]) -> list[int]:

@@ -113,6 +113,13 @@ def test_print_widths_fit_the_page_and_keep_narrow_tables_as_they_are():
     assert print_widths([80]) == [40]
     narrowed = print_widths([30] * 15)
     assert sum(narrowed) <= PRINT_WIDTH and min(narrowed) >= PRINT_MIN_WIDTH
+    # The widest are narrowed first: a number (4), a phone (13) and a short header (8) keep their width, the long
+    # names wrap.
+    table = [4, 8, 40, 13, 36, 13, 30, 8]
+    narrowed = print_widths(table)
+    assert sum(narrowed) <= PRINT_WIDTH and sum(narrowed) > PRINT_WIDTH - len(table)
+    assert [narrowed[i] for i in (0, 1, 3, 5, 7)] == [4, 8, 13, 13, 8]
+    assert narrowed[2] == narrowed[4] == narrowed[6] < 30
 
 
 def test_twenty_thousand_rows_stream_to_a_printable_sheet():
