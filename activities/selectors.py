@@ -10,7 +10,7 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, Value
 
 from pairings.choices import Side
 from pairings.models import Pairing, Semester
@@ -103,7 +103,7 @@ def compliance(
         pairings = pairings.filter(tier=tier)
     if among is not None:
         pairings = pairings.filter(pk__in=among.values("pk"))
-    return _judged(pairings, [semester])[semester.pk]
+    return _judged(pairings.annotate(**{_active_in(semester): Value(True)}), [semester])[semester.pk]
 
 
 def compliance_by_semester(
@@ -118,14 +118,20 @@ def compliance_by_semester(
     pairings = Pairing.objects.for_user(user)
     if county is not None:
         pairings = pairings.filter(recipient__county=county)
+    active = {_active_in(s): Exists(Pairing.objects.active_in(s).filter(pk=OuterRef("pk"))) for s in semesters}
+    pairings = pairings.annotate(**active).filter(reduce(or_, (Q(**{name: True}) for name in active)))
     return _judged(pairings, semesters)
 
 
+def _active_in(semester: Semester) -> str:
+    """The name of a pairing's annotation saying whether it was active in `semester`."""
+    return f"active_in_{semester.pk}"
+
+
 def _judged(pairings: Any, semesters: list[Semester]) -> dict[int, list[ComplianceRow]]:
-    """Judge each pairing of the queryset `pairings` in each of `semesters` it was active in (by
-    `Pairing.objects.active_in`): its rows by semester id, in the order of the county, helper and recipient."""
-    active = {f"in_{s.pk}": Exists(Pairing.objects.active_in(s).filter(pk=OuterRef("pk"))) for s in semesters}
-    pairings = pairings.annotate(**active).filter(reduce(or_, (Q(**{name: True}) for name in active)))
+    """Judge each pairing of the queryset `pairings` in each of `semesters` it was active in, as its annotation
+    `_active_in(semester)` says (by `Pairing.objects.active_in`): its rows by semester id, in the order of the
+    county, helper and recipient."""
     found = list(
         pairings.select_related("helper", "recipient__county").order_by(
             "recipient__county__code", "helper__name", "recipient__name", "pk"
@@ -168,23 +174,22 @@ def _judged(pairings: Any, semesters: list[Semester]) -> dict[int, list[Complian
             people[(semester_id, pairing_id)][kind].append((school_id, post, n))
 
     applying: dict[tuple[int, str, str], list[Norm]] = {}  # the same few (cycle, stage, tier) for every pairing
-    for semester in semesters:
-        for p in found:
-            if not getattr(p, f"in_{semester.pk}"):
+    names = [(semester.pk, semester.cycle_id, _active_in(semester)) for semester in semesters]
+    for p in found:
+        pairing_id, helper, recipient, stage, tier = p.pk, p.helper, p.recipient, p.stage, p.tier
+        for semester_id, cycle_id, name in names:
+            if not getattr(p, name):
                 continue
             row = ComplianceRow(
-                pairing=p,
-                helper=p.helper,
-                recipient=p.recipient,
-                county=p.recipient.county,
-                stage=p.stage,
-                tier=p.tier,
+                pairing=p, helper=helper, recipient=recipient, county=recipient.county, stage=stage, tier=tier
             )
-            key = (semester.cycle_id, row.stage, row.tier)
+            key = (cycle_id, stage, tier)
             if key not in applying:
-                applying[key] = _applying_norms(norms.get(semester.cycle_id, []), row.stage, row.tier)
-            judge(row, applying[key], times.get((semester.pk, p.pk), {}), people.get((semester.pk, p.pk), {}))
-            judged[semester.pk].append(row)
+                applying[key] = _applying_norms(norms.get(cycle_id, []), stage, tier)
+            judge(
+                row, applying[key], times.get((semester_id, pairing_id), {}), people.get((semester_id, pairing_id), {})
+            )
+            judged[semester_id].append(row)
     return judged
 
 
@@ -204,10 +209,12 @@ def judge(
         if norm.counts == NormCounts.TIMES:
             count = times.get(norm.kind, 0)
         else:
-            schools = {
-                Side.HELPER: {pairing.helper_id},
-                Side.RECIPIENT: {pairing.recipient_id},
-            }.get(norm.side, {pairing.helper_id, pairing.recipient_id})
+            if norm.side == Side.HELPER:
+                schools = {pairing.helper_id}
+            elif norm.side == Side.RECIPIENT:
+                schools = {pairing.recipient_id}
+            else:
+                schools = {pairing.helper_id, pairing.recipient_id}
             count = sum(
                 n
                 for school_id, post, n in people.get(norm.kind, ())
