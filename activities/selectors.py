@@ -6,9 +6,11 @@ of queries whatever the number of pairings and activities.
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import reduce
+from operator import or_
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q, Value
 
 from pairings.choices import Side
 from pairings.models import Pairing, Semester
@@ -101,61 +103,124 @@ def compliance(
         pairings = pairings.filter(tier=tier)
     if among is not None:
         pairings = pairings.filter(pk__in=among.values("pk"))
-    rows = [
-        ComplianceRow(
-            pairing=p, helper=p.helper, recipient=p.recipient, county=p.recipient.county, stage=p.stage, tier=p.tier
-        )
-        for p in pairings.select_related("helper", "recipient__county").order_by(
+    return _judged(pairings.annotate(**{_active_in(semester): Value(True)}), [semester])[semester.pk]
+
+
+def compliance_by_semester(
+    *, user: Any, semesters: list[Semester], county: County | int | None = None
+) -> dict[int, list[ComplianceRow]]:
+    """Return, by semester id, what `compliance` returns for each of `semesters` (narrowed to the recipient's
+    `county`): the same rows, judged by the same rules. Four queries however many semesters: the pairings active
+    in any of them, the norms, the activities per semester, pairing and kind, and the distinct participants."""
+    semesters = list(semesters)
+    if not semesters:
+        return {}
+    pairings = Pairing.objects.for_user(user)
+    if county is not None:
+        pairings = pairings.filter(recipient__county=county)
+    active = {_active_in(s): Exists(Pairing.objects.active_in(s).filter(pk=OuterRef("pk"))) for s in semesters}
+    pairings = pairings.annotate(**active).filter(reduce(or_, (Q(**{name: True}) for name in active)))
+    return _judged(pairings, semesters)
+
+
+def _active_in(semester: Semester) -> str:
+    """The name of a pairing's annotation saying whether it was active in `semester`."""
+    return f"active_in_{semester.pk}"
+
+
+def _judged(pairings: Any, semesters: list[Semester]) -> dict[int, list[ComplianceRow]]:
+    """Judge each pairing of the queryset `pairings` in each of `semesters` it was active in, as its annotation
+    `_active_in(semester)` says (by `Pairing.objects.active_in`): its rows by semester id, in the order of the
+    county, helper and recipient."""
+    found = list(
+        pairings.select_related("helper", "recipient__county").order_by(
             "recipient__county__code", "helper__name", "recipient__name", "pk"
         )
-    ]
-    if not rows:
-        return rows
-    norms = list(Norm.objects.filter(cycle_id=semester.cycle_id))
+    )
+    judged: dict[int, list[ComplianceRow]] = {s.pk: [] for s in semesters}
+    if not found:
+        return judged
+    norms: dict[int, list[Norm]] = defaultdict(list)  # by cycle
+    for norm in Norm.objects.filter(cycle_id__in={s.cycle_id for s in semesters}):
+        norms[norm.cycle_id].append(norm)
 
-    counted = Activity.objects.counted().filter(semester=semester, pairing__in=pairings.values("pk"))
-    times: dict[tuple[int, str], int] = {}
-    for pairing_id, kind, n in (
-        counted.order_by().values("pairing_id", "kind").annotate(n=Count("pk")).values_list("pairing_id", "kind", "n")
+    counted = Activity.objects.counted().filter(
+        semester__in=[s.pk for s in semesters], pairing__in=pairings.values("pk")
+    )
+    # By (semester, pairing): the confirmed activities per kind ...
+    times: dict[tuple[int, int], dict[str, int]] = defaultdict(dict)
+    for semester_id, pairing_id, kind, n in (
+        counted.order_by()
+        .values("semester_id", "pairing_id", "kind")
+        .annotate(n=Count("pk"))
+        .values_list("semester_id", "pairing_id", "kind", "n")
     ):
-        times[(pairing_id, kind)] = n
+        times[(semester_id, pairing_id)][kind] = n
 
-    # A person has one school and one post, so the distinct counts per (school, post) add up to distinct counts
-    # over any union of them: a side, key staff only, or both.
-    people: dict[tuple[int, str], list[tuple[int, str, int]]] = defaultdict(list)
-    people_kinds = {n.kind for n in norms if n.counts == NormCounts.PEOPLE}
+    # ... and the distinct participants per kind, school and post. A person has one school and one post, so the
+    # distinct counts per (school, post) add up to distinct counts over any union of them: a side, key staff
+    # only, or both.
+    people: dict[tuple[int, int], dict[str, list[tuple[int, str, int]]]] = defaultdict(lambda: defaultdict(list))
+    people_kinds = {n.kind for cycle_norms in norms.values() for n in cycle_norms if n.counts == NormCounts.PEOPLE}
     if people_kinds:
         participants = Activity.participants.through.objects.filter(activity__in=counted.filter(kind__in=people_kinds))
-        for pairing_id, kind, school_id, post, n in (
+        fields = ("activity__semester_id", "activity__pairing_id", "activity__kind", "staff__school_id", "staff__post")
+        for semester_id, pairing_id, kind, school_id, post, n in (
             participants.order_by()
-            .values("activity__pairing_id", "activity__kind", "staff__school_id", "staff__post")
+            .values(*fields)
             .annotate(n=Count("staff_id", distinct=True))
-            .values_list("activity__pairing_id", "activity__kind", "staff__school_id", "staff__post", "n")
+            .values_list(*fields, "n")
         ):
-            people[(pairing_id, kind)].append((school_id, post, n))
+            people[(semester_id, pairing_id)][kind].append((school_id, post, n))
 
-    busy = {pairing_id for pairing_id, _kind in times}
-    applying: dict[tuple[str, str], list[Norm]] = {}  # the same few (stage, tier) pairs for every pairing
-    for row in rows:
-        pairing = row.pairing
-        row.silent = pairing.pk not in busy
-        if (row.stage, row.tier) not in applying:
-            applying[(row.stage, row.tier)] = _applying_norms(norms, row.stage, row.tier)
-        for norm in applying[(row.stage, row.tier)]:
-            if norm.counts == NormCounts.TIMES:
-                count = times.get((pairing.pk, norm.kind), 0)
+    applying: dict[tuple[int, str, str], list[Norm]] = {}  # the same few (cycle, stage, tier) for every pairing
+    names = [(semester.pk, semester.cycle_id, _active_in(semester)) for semester in semesters]
+    for p in found:
+        pairing_id, helper, recipient, stage, tier = p.pk, p.helper, p.recipient, p.stage, p.tier
+        for semester_id, cycle_id, name in names:
+            if not getattr(p, name):
+                continue
+            row = ComplianceRow(
+                pairing=p, helper=helper, recipient=recipient, county=recipient.county, stage=stage, tier=tier
+            )
+            key = (cycle_id, stage, tier)
+            if key not in applying:
+                applying[key] = _applying_norms(norms.get(cycle_id, []), stage, tier)
+            judge(
+                row, applying[key], times.get((semester_id, pairing_id), {}), people.get((semester_id, pairing_id), {})
+            )
+            judged[semester_id].append(row)
+    return judged
+
+
+def judge(
+    row: ComplianceRow,
+    norms: list[Norm],
+    times: dict[str, int],
+    people: dict[str, list[tuple[int, str, int]]],
+) -> None:
+    """Judge one pairing in one semester against the `norms` that apply to it (R20, R21, R23), filling `row`:
+    `times` is its confirmed activities per kind, `people` the distinct participants of them per kind as (school,
+    post, number). A norm of times counts the activities of its kind; a norm of people the participants of the
+    norm's side, only leaders and key staff when the norm says so. Silent: no confirmed activity at all."""
+    pairing = row.pairing
+    row.silent = not times
+    for norm in norms:
+        if norm.counts == NormCounts.TIMES:
+            count = times.get(norm.kind, 0)
+        else:
+            if norm.side == Side.HELPER:
+                schools = {pairing.helper_id}
+            elif norm.side == Side.RECIPIENT:
+                schools = {pairing.recipient_id}
             else:
-                schools = {
-                    Side.HELPER: {pairing.helper_id},
-                    Side.RECIPIENT: {pairing.recipient_id},
-                }.get(norm.side, {pairing.helper_id, pairing.recipient_id})
-                count = sum(
-                    n
-                    for school_id, post, n in people.get((pairing.pk, norm.kind), ())
-                    if school_id in schools and (post in KEY_POSTS or not norm.key_staff_only)
-                )
-            row.norms[norm.kind] = NormCount(kind=norm.kind, counts=norm.counts, count=count, required=norm.required)
-    return rows
+                schools = {pairing.helper_id, pairing.recipient_id}
+            count = sum(
+                n
+                for school_id, post, n in people.get(norm.kind, ())
+                if school_id in schools and (post in KEY_POSTS or not norm.key_staff_only)
+            )
+        row.norms[norm.kind] = NormCount(kind=norm.kind, counts=norm.counts, count=count, required=norm.required)
 
 
 def participant_choices(*, user: Any, pairing: str | None) -> Any:

@@ -5,8 +5,8 @@ the trend of the compliant share over the cycle's semesters.
 Built only from the existing selectors (`compliance`, `activities_with_evidence_flags`, `coverage`,
 `late_agreements`, `late_work_plans`, `special_inspections`, `rectification_list`), so that its figures are theirs.
 Each figure keeps the records it counts, so that a list page shows exactly the rows behind a figure. A bounded
-number of queries whatever the number of pairings: a fixed number for the semester, and the compliance engine's
-four for each earlier semester of the cycle (at most ten).
+number of queries whatever the number of pairings and semesters: the earlier semesters of the trend are judged
+together (`compliance_by_semester`), by the same rules as the semester's.
 """
 
 import datetime
@@ -18,7 +18,7 @@ from django.db.models import Q
 from activities.choices import Confirmation, Kind
 from activities.evidence import activities_with_evidence_flags
 from activities.models import Activity, Norm
-from activities.selectors import ComplianceRow, compliance
+from activities.selectors import ComplianceRow, compliance, compliance_by_semester
 from liuzhou_pairing.scope import scope_of
 from pairings.models import Pairing, Semester, WorkPlan
 from pairings.selectors import LateAgreement, coverage, late_agreements, late_work_plans
@@ -224,15 +224,15 @@ def semester_report(
         if row is not None:
             add("flagged", row.recipient.county_id, row.stage, activity)
 
-    # Coverage gaps of the cycle (two queries).
-    for gap in coverage(cycle=cycle, user=user, county=county_id):
+    # Coverage gaps of the cycle by the pairings active in the semester, even those ended since (two queries).
+    for gap in coverage(cycle=cycle, user=user, county=county_id, semester=semester):
         cid = gap.county.pk if gap.county else None
         if wanted(cid):
             for school in gap.uncovered:
                 add("uncovered", cid, gap.stage, Uncovered(county=gap.county, stage=gap.stage, school=school))
 
-    # Agreements unsigned after the deadline or signed late (one query).
-    for late in late_agreements(cycle=cycle, user=user, today=today):
+    # Agreements of the pairings active in the semester unsigned after the deadline or signed late (one query).
+    for late in late_agreements(cycle=cycle, user=user, today=today, semester=semester):
         cid = late.pairing.recipient.county_id
         if wanted(cid) and (scope.everything or cid == scope.county_id):
             add("agreements", cid, late.pairing.stage, late)
@@ -276,13 +276,18 @@ def _trend(
     *, user: Any, semester: Semester, county_id: int | None, today: datetime.date, judged: list[ComplianceRow]
 ) -> list[TrendPoint]:
     """The compliant share of each semester of `semester`'s cycle that has started by `today`, up to `semester`
-    (whose rows are `judged`): the compliance engine's, four queries a semester."""
-    semesters = Semester.objects.filter(cycle_id=semester.cycle_id, starts_on__lte=semester.starts_on).filter(
-        Q(starts_on__lte=today) | Q(pk=semester.pk)
+    (whose rows are `judged`): the compliance engine's, at most five queries however many semesters."""
+    semesters = list(
+        Semester.objects.filter(cycle_id=semester.cycle_id, starts_on__lte=semester.starts_on)
+        .filter(Q(starts_on__lte=today) | Q(pk=semester.pk))
+        .order_by("starts_on")
+    )
+    earlier = compliance_by_semester(
+        user=user, semesters=[s for s in semesters if s.pk != semester.pk], county=county_id
     )
     points = []
-    for each in semesters.order_by("starts_on"):
-        rows = judged if each.pk == semester.pk else compliance(user=user, semester=each, county=county_id)
+    for each in semesters:
+        rows = judged if each.pk == semester.pk else earlier[each.pk]
         by_county: dict[int | None, list[ComplianceRow]] = {}
         for row in rows:
             by_county.setdefault(row.recipient.county_id, []).append(row)

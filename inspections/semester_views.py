@@ -60,10 +60,16 @@ class SemesterComplianceReport(SemesterReportView):
     template_name = "inspections/semester_report.html"
     report: SemesterReport | None = None
 
+    def row_county(self, row: Figures) -> str:
+        """The county a row's links name: its own, or on the total row the county the report is narrowed to."""
+        if row.total:
+            return str(self.county.pk) if self.county is not None else ""
+        return row.county_key
+
     def list_url(self, what: str, row: Figures, **extra: str) -> str:
         params = {"what": what, "semester": self.semester.token}
-        if row.county_key:
-            params["county"] = row.county_key
+        if self.row_county(row):
+            params["county"] = self.row_county(row)
         if row.stage:
             params["stage"] = row.stage
         params.update(extra)
@@ -71,8 +77,9 @@ class SemesterComplianceReport(SemesterReportView):
 
     def report_url(self, name: str, row: Figures) -> str:
         params = {"semester": self.semester.token}
-        if row.county is not None and not row.total:
-            params["county"] = str(row.county.pk)
+        county = self.row_county(row)
+        if county and county != CITY_ADMINISTERED:
+            params["county"] = county
         return f"{reverse(name)}?{urlencode(params)}"
 
     def place(self, row: Figures) -> str:
@@ -250,10 +257,13 @@ class SemesterComplianceList(SemesterReportView):
         report = semester_report(
             user=self.request.user, semester=self.semester, county=self.county, today=self.today(), trend=False
         )
+        scope = scope_of(self.request.user)
         if self.city_administered:
             key = CITY_ADMINISTERED
         elif self.county is not None:
             key = str(self.county.pk)
+        elif not scope.everything and scope.county_id:
+            key = str(scope.county_id)  # a county's lists are its own county's rows, whatever was asked
         else:
             key = ""
         row = report.find(key, self.stage)

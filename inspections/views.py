@@ -106,8 +106,12 @@ class SpecialInspectionReport(SemesterReportView):
         "marked as the special inspection."
     )
 
+    county_filter = True
+
     def tables(self) -> list[Table]:
         rows = special_inspections_signed(semester=self.semester, user=self.request.user) if self.semester else []
+        if self.county is not None:
+            rows = [row for row in rows if row.county.pk == self.county.pk]
 
         def done_level(row: SpecialInspection) -> str:
             return "" if row.done else "danger"

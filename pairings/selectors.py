@@ -99,15 +99,23 @@ def pairable_schools(*, user: Any) -> QuerySet[School]:
     return School.objects.filter(county_id__in=partners)
 
 
-def coverage(*, cycle: Cycle, user: Any, county: Any = None) -> list[CoverageRow]:
+def _active(cycle: Cycle, semester: Semester | None) -> QuerySet[Pairing]:
+    """The pairings of `cycle` active now, or, given `semester` (of `cycle`), those active on any day of it."""
+    if semester is not None:
+        return Pairing.objects.active_in(semester).filter(cycle=cycle)
+    return Pairing.objects.filter(cycle=cycle, status=PairingStatus.ACTIVE)
+
+
+def coverage(*, cycle: Cycle, user: Any, county: Any = None, semester: Semester | None = None) -> list[CoverageRow]:
     """Return, per county and stage, the active public schools `user` may see (of `county` only, when given) that
     are in no active pairing of `cycle` at that stage (as helper, recipient or lead school), and the share of
-    active private schools that take part.
+    active private schools that take part. Given `semester`, a pairing counts when it was active on any day of
+    that semester (one ended since still covers its schools there), not by its status today.
 
     Two queries: the (school, stage) pairs of the cycle's active pairings, and the schools themselves.
     """
     covered: set[tuple[int, str]] = set()
-    active = Pairing.objects.filter(cycle=cycle, status=PairingStatus.ACTIVE)
+    active = _active(cycle, semester)
     for helper_id, recipient_id, lead_id, stage in active.values_list(
         "helper_id", "recipient_id", "lead_school_id", "stage"
     ):
@@ -166,10 +174,13 @@ class LateAgreement:
         return self.signed_on is None
 
 
-def late_agreements(*, cycle: Cycle, user: Any, today: datetime.date) -> list[LateAgreement]:
+def late_agreements(
+    *, cycle: Cycle, user: Any, today: datetime.date, semester: Semester | None = None
+) -> list[LateAgreement]:
     """Return the active pairings `user` may see whose agreement was signed after the deadline, or is still
-    unsigned once the deadline has passed (R26). One query."""
-    qs = Pairing.objects.for_user(user).filter(cycle=cycle, status=PairingStatus.ACTIVE)
+    unsigned once the deadline has passed (R26); given `semester`, the pairings active on any day of it rather
+    than those active today. One query."""
+    qs = _active(cycle, semester).for_user(user)
     late = Q(agreement__signed_on__gt=cycle.agreement_deadline)
     if today > cycle.agreement_deadline:
         late |= Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)

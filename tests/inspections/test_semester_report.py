@@ -10,18 +10,22 @@ from urllib.parse import quote
 import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from activities.choices import Confirmation, EnteredBy, Form, Kind
 from activities.evidence import evidence_add
 from activities.models import Activity
+from activities.selectors import compliance, compliance_by_semester
 from activities.services import activity_confirm
 from inspections.charts import compliance_by_county, compliance_trend
 from inspections.semester_report import semester_report
 from pairings.choices import Measure, Tier
 from pairings.models import Semester
-from pairings.services import pairing_create
+from pairings.selectors import coverage, late_agreements
+from pairings.services import pairing_create, pairing_end
 from schools.choices import SchoolType, Stage
 from tests.activities.test_evidence import png
 from tests.factories import CountyFactory, SchoolFactory, TownshipFactory, VillageFactory
@@ -142,20 +146,42 @@ def test_figures_per_county_stage_and_city_total(login, busy):
     assert short_rows[("全市", "")][2] == "3"
 
 
-def test_every_figure_is_as_long_as_the_list_it_links_to(login, busy):
-    client = login("city")
-    html = page(client, REPORT)
+def figure_links(html: str) -> dict[str, int]:
+    """Each figure of the report linking to a list: its list's address and the number shown."""
     links = re.findall(r'<td class="number[^"]*">\s*<a href="([^"]+)">(\d+)</a>', html)
-    lists = {htmllib.unescape(url): int(n) for url, n in links if url.startswith(LIST)}
-    assert len(lists) > 40
-    whats = set()
+    return {htmllib.unescape(url): int(n) for url, n in links if url.startswith(LIST)}
+
+
+def lists_not_as_long_as_their_figures(client, lists: dict[str, int]) -> dict[str, tuple[int, int]]:
+    bad = {}
     for url, figure in lists.items():
         listed = tables(page(client, url))
-        assert (len(listed[0]) if listed else 0) == figure, url
-        whats.add(re.search(r"what=(\w+)", url)[1])
-    assert whats >= {"pairings", "compliant", "not_compliant", "silent", "short", "pending", "flagged",
-                     "uncovered", "agreements", "work_plans"}  # fmt: skip
-    # The lists show what they count: the flagged activity with its flag, the silent pairing of 乙县.
+        if (len(listed[0]) if listed else 0) != figure:
+            bad[url] = (figure, len(listed[0]) if listed else 0)
+    return bad
+
+
+WHATS = {"pairings", "compliant", "not_compliant", "silent", "short", "pending", "flagged", "uncovered", "agreements",
+         "work_plans"}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("role", "narrowed"),
+    [("city", False), ("region", False), ("county", False), ("county_inspector", False), ("city", True)],
+)
+def test_every_figure_is_as_long_as_the_list_it_links_to(login, busy, role, narrowed):
+    client = login(role)
+    lists = figure_links(page(client, REPORT, **({"county": busy.land.own.pk} if narrowed else {})))
+    assert len(lists) > (40 if role == "city" and not narrowed else 25)
+    # Stage rows and the total row link too.
+    assert any("stage=" in url for url in lists) and any("stage=" not in url for url in lists)
+    assert lists_not_as_long_as_their_figures(client, lists) == {}
+    assert {re.search(r"what=(\w+)", url)[1] for url in lists} >= WHATS
+
+
+def test_the_lists_show_what_they_count(login, busy):
+    client = login("city")
+    # The flagged activity with its flag, the silent pairing of 乙县.
     flagged = tables(page(client, LIST, what="flagged", county=busy.land.own.pk, semester="2016-1"))[0]
     assert len(flagged) == 1 and flagged[0][-1] == "照片日期存疑" and flagged[0][3] == "联合教研"
     silent = tables(page(client, LIST, what="silent", county=busy.land.other.pk, semester="2016-1"))[0]
@@ -335,3 +361,100 @@ def test_the_city_administered_schools_have_their_row_and_lists(login, busy):
     assert [r[2] for r in listed] == ["市直属实验中学"]
     # A county bureau asking for them reads its own county's.
     assert tables(page(login("county"), LIST, what="uncovered", county="none")) == []
+
+
+# --- A county's links, the narrowed total, a pairing ended mid-semester ----------------------------------------
+
+
+def row_links(html: str, place: str) -> list[str]:
+    """The addresses linked from the first row of the figures table whose first cell is `place`."""
+    body = re.search(r"<tbody>(.*?)</tbody>", html, re.S)[1]
+    for row in re.findall(r"<tr>(.*?)</tr>", body, re.S):
+        cells = re.findall(r"<td[^>]*>(.*?)</td>", row, re.S)
+        if re.sub(r"<[^>]+>", "", cells[0]).strip() == place:
+            return [htmllib.unescape(url) for url in re.findall(r'<a href="([^"]+)"', row)]
+    raise AssertionError(place)
+
+
+def test_the_total_of_a_report_narrowed_to_a_county_links_to_that_countys_lists(login, busy):
+    client = login("city")
+    own = busy.land.own.pk
+    links = row_links(page(client, REPORT, county=own), "合计")
+    special = [url for url in links if url.startswith(reverse("inspections:special"))]
+    rectification = [url for url in links if url.startswith(reverse("inspections:rectification"))]
+    assert special and rectification and len([url for url in links if url.startswith(LIST)]) >= 10
+    assert all(f"county={own}" in url for url in links), links
+    # The whole city's total links to the whole city's lists.
+    assert not any("county=" in url for url in row_links(page(client, REPORT), "全市"))
+
+
+def test_a_countys_special_inspection_links_to_that_countys_row_only(login, busy):
+    client = login("city")
+    own = busy.land.own.pk
+    links = row_links(page(client, REPORT), "甲县")
+    special = [url for url in links if url.startswith(reverse("inspections:special"))]
+    assert special == [f"{reverse('inspections:special')}?semester=2016-1&county={own}"]
+    rows = tables(page(client, special[0]))[0]
+    assert [r[0] for r in rows] == ["甲县"]
+    assert len(tables(page(client, reverse("inspections:special"), semester="2016-1"))[0]) == 3
+    # A county bureau reads its own county's whatever it asks, and has no county choice.
+    html = page(login("county"), reverse("inspections:special"), county=busy.land.other.pk)
+    assert [r[0] for r in tables(html)[0]] == ["甲县"] and 'name="county"' not in html
+
+
+def test_a_pairing_ended_mid_semester_counts_in_it_with_its_schools_and_its_late_agreement(login, busy):
+    land = busy.land
+    pairing_end(pairing=land.other_pairing, actor=land.users["city"], on=datetime.date(2016, 12, 20), reason="撤并")
+    client = login("city")
+    other = by_place(tables(page(client, REPORT, semester="2016-1"))[0])[("乙县", "小计")]
+    # pairings, compliant, share, not compliant, silent, pending, flagged, unpaired schools, agreements
+    assert other[2] == "1" and (other[9], other[10]) == ("0", "1"), other
+    assert tables(page(client, LIST, what="uncovered", county=land.other.pk, semester="2016-1")) == []
+    agreements = tables(page(client, LIST, what="agreements", county=land.other.pk, semester="2016-1"))[0]
+    assert [r[1] for r in agreements] == [land.other_pairing.recipient.name]
+    # By the semester: the pairing was active in it. By today's status (the default): it is not.
+    cycle, city = land.cycle, land.users["city"]
+    in_semester = coverage(cycle=cycle, user=city, county=land.other, semester=busy.semester)
+    assert not [s for row in in_semester for s in row.uncovered if s.pk == land.other_pairing.recipient_id]
+    today_ = coverage(cycle=cycle, user=city, county=land.other)
+    assert [s for row in today_ for s in row.uncovered if s.pk == land.other_pairing.recipient_id]
+    late = late_agreements(cycle=cycle, user=city, today=TODAY, semester=busy.semester)
+    assert land.other_pairing.pk in [a.pairing.pk for a in late]
+    assert land.other_pairing.pk not in [a.pairing.pk for a in late_agreements(cycle=cycle, user=city, today=TODAY)]
+    # A semester after it ended does not count it.
+    later = Semester.objects.get(cycle=cycle, academic_year=2017, term=1)
+    assert land.other_pairing.pk not in [
+        a.pairing.pk for a in late_agreements(cycle=cycle, user=city, today=TODAY, semester=later)
+    ]
+
+
+@pytest.mark.parametrize("role", ["city", "county"])
+def test_the_trend_runs_as_many_queries_at_the_ninth_semester_as_at_the_second(busy, role):
+    semesters = list(Semester.objects.filter(cycle=busy.land.cycle).order_by("starts_on"))
+    assert len(semesters) == 9
+    user = busy.users[role]
+    counts = []
+    for semester in (semesters[1], semesters[8]):
+        with CaptureQueriesContext(connection) as queries:
+            report = semester_report(user=user, semester=semester, today=semester.ends_on)
+        assert [p.semester for p in report.trend] == semesters[: semesters.index(semester) + 1]
+        counts.append(len(queries))
+    assert counts[0] == counts[1] <= 24, counts
+
+
+def test_the_trend_judges_each_earlier_semester_as_the_compliance_engine_does(busy):
+    """The earlier semesters, judged together, come out as `compliance` judges each alone."""
+    grow(busy)
+    pairing_end(pairing=busy.land.other_pairing, actor=busy.users["city"], on=datetime.date(2017, 3, 1), reason="撤并")
+    semesters = list(Semester.objects.filter(cycle=busy.land.cycle).order_by("starts_on"))[:4]
+    user = busy.users["city"]
+    together = compliance_by_semester(user=user, semesters=semesters)
+
+    def shown(rows):
+        return [(r.pairing.pk, r.silent, r.compliant, {k: (n.count, n.required) for k, n in r.norms.items()})
+                for r in rows]  # fmt: skip
+
+    for semester in semesters:
+        assert shown(together[semester.pk]) == shown(compliance(user=user, semester=semester)), semester
+    assert any(not r.silent for r in together[semesters[1].pk])  # something was counted in the second one
+    assert len(together[semesters[2].pk]) == len(together[semesters[0].pk]) - 1  # the ended pairing is gone
