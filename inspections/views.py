@@ -89,7 +89,10 @@ class SemesterReportView(ReportView):
     def heading(self) -> str:
         if self.semester is None:
             return str(self.title)
-        place = f"{county_display_name(self.county)}，" if self.county else ""
+        county = self.county
+        if county is None and scope_of(self.request.user).county_id:  # a county reads its own: its name heads it
+            county = County.objects.filter(pk=scope_of(self.request.user).county_id).first()
+        place = f"{county_display_name(county)}，" if county else ""
         return f"{self.title}（{place}{self.semester.label}）"
 
     def empty(self, text: str) -> str:

@@ -208,6 +208,7 @@ def test_a_county_bureau_reads_only_its_own_county(login, busy):
     assert [r[0] for r in figures] == ["甲县", "甲县", "合计"]
     assert "乙县" not in html and "丙区" not in html
     assert 'name="county"' not in html  # no county choice
+    assert f"（甲县，{SEMESTER}）" in html  # its name heads the page and the workbook
     # Asking for another county's list shows its own.
     html = page(client, LIST, what="pairings", county=busy.land.other.pk)
     assert f"本学期在帮结对（甲县，{SEMESTER}）" in html
