@@ -254,8 +254,12 @@ def test_r25_a_county_plan_is_submitted_and_accepted_only_with_its_arrangement_t
     assert county_plan.has_arrangement_tables
     work_plan_submit(plan=county_plan, actor=SYSTEM, submitted_on=datetime.date(2016, 9, 14),
                      document=SimpleUploadedFile("方案.pdf", PDF))  # fmt: skip
-    # Removed again after submitting, the tables are missing when the city accepts.
-    work_plan_attachment_remove(attachment=tables, actor=SYSTEM)
+    # A submitted plan keeps its tables ...
+    with pytest.raises(NotAllowed, match="须保留安排表"):
+        work_plan_attachment_remove(attachment=tables, actor=SYSTEM)
+    # ... and one without them (a plan submitted before attachments existed) is not accepted.
+    tables.file.delete(save=False)
+    tables.delete()
     with pytest.raises(ValidationError, match="安排表"):
         work_plan_review(plan=county_plan, actor=SYSTEM, accept=True)
     county_plan.refresh_from_db()
