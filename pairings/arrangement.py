@@ -15,15 +15,6 @@ from schools.models import County, School
 from .choices import Tier
 from .models import Cycle, DistrictPairing, Pairing, PairingQuerySet
 
-# What a row of a table shows of its two schools and their places.
-SCHOOL_RELATED = (
-    "helper__county",
-    "helper__township",
-    "recipient__county",
-    "recipient__township",
-    "recipient__village",
-)
-
 
 def district_arrangement(*, cycle: Cycle, user, county: County | None = None) -> list[DistrictPairing]:
     """Return the cycle's district pairs (R11) that `user` may see, by the helper district's code: a county
@@ -46,15 +37,22 @@ def _active(*, cycle: Cycle, user, stage: str, county: County | None = None) -> 
     on either side, as `Pairing.objects.for_user` gives a county bureau)."""
     pairings = Pairing.objects.for_user(user).active().filter(cycle=cycle, stage=stage)
     if county is not None:
-        pairings = pairings.filter(Q(helper__county_id=county.pk) | Q(recipient__county_id=county.pk))
+        pairings = pairings.filter(_in_counties([county.pk]))
     return pairings
+
+
+def _in_counties(county_ids) -> Q:
+    """Pairings with a school of one of `county_ids` on either side, by subqueries on the schools rather than joins
+    (PostgreSQL planned the OR over two joined school tables badly: seconds a query on the demo's data)."""
+    schools = School.objects.filter(county_id__in=county_ids).values("pk")
+    return Q(helper_id__in=schools) | Q(recipient_id__in=schools)
 
 
 def high_school_arrangement(*, cycle: Cycle, user, county: County | None = None) -> list[Pairing]:
     """Return the cycle's active high-school pairings (R13) `user` may see (of `county` when given): the city-fixed
     ones first, in the order the plan lists them (the order they were loaded), then the others by recipient county
     and school."""
-    pairings = _active(cycle=cycle, user=user, stage=Stage.HIGH_SCHOOL, county=county).select_related(*SCHOOL_RELATED)
+    pairings = _with_schools(_active(cycle=cycle, user=user, stage=Stage.HIGH_SCHOOL, county=county))
     return sorted(pairings, key=_print_order)
 
 
@@ -68,8 +66,7 @@ def _print_order(pairing: Pairing) -> tuple:
 def special_arrangement(*, cycle: Cycle, user, county: County | None = None) -> list[Pairing]:
     """Return the cycle's active special-education pairings (R15) `user` may see (of `county` when given), with
     their lead school, the city-fixed ones first in the plan's order."""
-    pairings = _active(cycle=cycle, user=user, stage=Stage.SPECIAL, county=county)
-    pairings = pairings.select_related("lead_school", *SCHOOL_RELATED)
+    pairings = _with_schools(_active(cycle=cycle, user=user, stage=Stage.SPECIAL, county=county))
     return sorted(pairings, key=_print_order)
 
 
@@ -100,11 +97,7 @@ def county_arrangement(
     tables = {c.pk: CountyArrangement(c) for c in counties}
     if not tables:
         return []
-    chosen = (
-        _active(cycle=cycle, user=user, stage=stage)
-        .filter(tier__in=tiers)
-        .filter(Q(helper__county_id__in=tables) | Q(recipient__county_id__in=tables))
-    )
+    chosen = _active(cycle=cycle, user=user, stage=stage).filter(tier__in=tiers).filter(_in_counties(list(tables)))
     pairings = _with_schools(chosen)
     tier_order = {tier: i for i, tier in enumerate(Tier.values)}
     ordered = sorted(pairings, key=lambda p: (tier_order[p.tier], p.helper.name, p.recipient.name, p.pk))
@@ -126,7 +119,7 @@ def _with_schools(pairings) -> list[Pairing]:
             Q(pk__in=pairings.values("helper_id")) | Q(pk__in=pairings.values("recipient_id"))
         ).select_related("county", "township", "village")
     }
-    rows = list(pairings)
+    rows = list(pairings.select_related("lead_school"))
     for pairing in rows:
         pairing.helper, pairing.recipient = schools[pairing.helper_id], schools[pairing.recipient_id]
     return rows

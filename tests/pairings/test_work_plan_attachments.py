@@ -117,7 +117,7 @@ def test_r25_a_county_uploads_an_attachment_on_its_page_and_removes_it(as_user, 
     # Downloaded, it is saved under the name it was uploaded with, not the stored one.
     served = client.get(attachment.file.url)
     assert quote("盖章安排表.xlsx") in served["Content-Disposition"]
-    served.close()
+    assert b"".join(served.streaming_content).startswith(b"PK")  # read through: the client closes it
     data = admin_form_data(client.get(change_url(land.own_plan)))
     data["attachments-0-DELETE"] = "on"
     assert client.post(change_url(land.own_plan), data).status_code == 302
