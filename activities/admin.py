@@ -4,7 +4,6 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ActionForm
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Case, When
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.template.defaultfilters import filesizeformat
@@ -28,6 +27,7 @@ from liuzhou_pairing.admin import (
     changed_forms,
     expected_version,
     forward_to_autocomplete,
+    run_each,
     warning_label,
 )
 from liuzhou_pairing.scope import scope_of
@@ -355,18 +355,7 @@ class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
             )
 
     def _decide(self, request, queryset, decide, done_message) -> int:
-        done = 0
-        for activity in queryset:
-            try:
-                with transaction.atomic():
-                    decide(activity)
-                done += 1
-            except (NotAllowed, ValidationError) as error:
-                text = "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
-                self.message_user(request, f"{activity}：{text}", messages.ERROR)
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
-        return done
+        return run_each(self, request, queryset, decide, done_message)
 
     @admin.action(description=_("Confirm the selected activities"))
     def confirm_selected(self, request, queryset):

@@ -2,10 +2,8 @@
 accepts or returns it. Every write goes through `activities.cases`."""
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.admin.helpers import ActionForm
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils.html import format_html
@@ -13,7 +11,6 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
-from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
     AUTOCOMPLETE_FORWARD_JS,
     VERSION_FIELD,
@@ -21,6 +18,7 @@ from liuzhou_pairing.admin import (
     ServiceAdminMixin,
     expected_version,
     forward_to_autocomplete,
+    run_each,
 )
 from liuzhou_pairing.home import county_display_name
 from liuzhou_pairing.scope import scope_of
@@ -327,18 +325,7 @@ class ExemplaryCaseAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin
         return HttpResponseRedirect(reverse("admin:activities_exemplarycase_change", args=[case.pk]))
 
     def _run(self, request, queryset, step, done_message) -> int:
-        done = 0
-        for case in queryset:
-            try:
-                with transaction.atomic():
-                    step(case)
-                done += 1
-            except (NotAllowed, ValidationError) as error:
-                text = "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
-                self.message_user(request, f"{case}：{text}", messages.ERROR)
-        if done:
-            self.message_user(request, done_message(done), messages.SUCCESS)
-        return done
+        return run_each(self, request, queryset, step, done_message)
 
     @admin.action(description=_("Nominate the selected cases to the city bureau"))
     def nominate_selected(self, request, queryset):

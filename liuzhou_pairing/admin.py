@@ -4,7 +4,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.html import format_html
@@ -17,6 +17,25 @@ from .exports import ExportMixin
 from .history import ReadableChanges
 from .imports import ImportMixin
 from .scope import scope_of
+
+
+def run_each(model_admin, request, rows, step: Callable[[Any], Any], done_message: Callable[[int], str]) -> int:
+    """Run `step` on each row in a transaction of its own (an admin action over the selected rows, or a button on
+    one row): a refused row is named with its reason and changes nothing; the rest go through. Returns how many went
+    through, after saying so."""
+    done = 0
+    for row in rows:
+        try:
+            with transaction.atomic():
+                step(row)
+            done += 1
+        except (NotAllowed, ValidationError) as error:
+            text = "；".join(error.messages) if isinstance(error, ValidationError) else str(error)
+            model_admin.message_user(request, f"{row}：{text}", messages.ERROR)
+    if done:
+        model_admin.message_user(request, done_message(done), messages.SUCCESS)
+    return done
+
 
 # (app label, model name, field name) → the queryset a user may choose from in that autocomplete field, for
 # choices wider than what the user may see (a county names its paired county's schools in a pairing), or narrowed
