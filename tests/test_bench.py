@@ -40,6 +40,7 @@ MEASURES = [
             goal_ratio=1.5, repeat=1),
     Measure(name="queries counted", setup=lambda: 1, project=one_query, floor=None, max_queries=0, repeat=1,
             extra={"rows": 20000}),
+    Measure(name="broken", project=lambda prepared: 1 / 0, floor=lambda prepared: 0, repeat=1),
     Probe(name="users at once", run=lambda: {"ok": True, "summary": "p95 120 ms", "requests": 1200},
           goal="p95 ≤ 300 ms"),
 ]
@@ -75,6 +76,7 @@ def test_a_result_that_differs_from_the_floor_fails_the_run(bench_run):
     assert process.returncode == 1, process.stderr
     row = table_row(process.stdout, "wrong answer")
     assert row.endswith("| **FAILED** |")
+    assert table_row(process.stdout, "broken").endswith("| — | — | — | — | — | **FAILED** |")
     assert "the result differs from the floor's" in process.stderr
     assert "(3 items against 3; first difference at 2: 4 against 3)" in process.stderr
 
@@ -116,6 +118,7 @@ def test_the_results_are_saved_named_by_date_and_commit_and_headed_with_the_mach
     assert "- Database: SQLite 3." in text
     assert table_row(text, "wrong answer") == table_row(process.stdout, "wrong answer")
     assert "## Failures\n\n### wrong answer\n" in text
+    assert "### broken\n\n```\nthe project stopped (exit 1):\n" in text and "ZeroDivisionError" in text
 
 
 def test_the_readme_table_is_replaced_between_the_markers_and_nothing_else_changes(bench_run):
@@ -132,7 +135,7 @@ def test_the_readme_table_is_replaced_between_the_markers_and_nothing_else_chang
 def test_only_runs_the_matching_measures_and_leaves_the_readme_alone(tmp_path):
     (tmp_path / "measure_fake.py").write_text(FAKE_MODULE, encoding="utf-8")
     assert [entry.item.name for entry in bench.discover(tmp_path, "WRONG")] == ["wrong answer"]
-    assert len(bench.discover(tmp_path, "measure_fake")) == 5
+    assert len(bench.discover(tmp_path, "measure_fake")) == 6
     readme = tmp_path / "README.md"
     readme.write_text(bench.START_MARKER + "\nkept\n" + bench.END_MARKER + "\n")
     environment = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'bench.sqlite3'}"}
