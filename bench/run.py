@@ -204,11 +204,18 @@ class PartFailed(Exception):
     pass
 
 
-def run_child(entry: Entry, part: str, out: Path | None, python: str = sys.executable) -> dict:
-    command = [python, str(Path(__file__).resolve()), "--one", entry.key, "--part", part]
+# A subprocess running longer than this (seconds) fails its row: a stuck measure does not stop the bench.
+PART_TIMEOUT = 30 * 60
+
+
+def run_child(entry: Entry, part: str, out: Path | None, timeout: float = PART_TIMEOUT) -> dict:
+    command = [sys.executable, str(Path(__file__).resolve()), "--one", entry.key, "--part", part]
     if out is not None:
         command += ["--out", str(out)]
-    process = subprocess.run(command, capture_output=True, text=True, cwd=ROOT)
+    try:
+        process = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, timeout=timeout)
+    except subprocess.TimeoutExpired as exc:
+        raise PartFailed(f"the {part} ran over {timeout:g} s and was stopped") from exc
     lines = [line for line in process.stdout.splitlines() if line.startswith(RESULT_PREFIX)]
     if process.returncode or not lines:
         tail = (process.stderr or process.stdout).strip().splitlines()[-12:]

@@ -184,3 +184,10 @@ def test_the_school_list_measure_gives_its_floors_answer(liuzhou, django_assert_
         floor = measure_schools.floor(user.profile.county_id if county else None)
         assert project == floor and project
     assert any(row[5] is None for row in measure_schools.floor(None))
+
+
+def test_a_part_that_runs_too_long_is_stopped_and_fails(tmp_path):
+    (tmp_path / "measure_fake.py").write_text(FAKE_MODULE, encoding="utf-8")
+    (entry,) = bench.discover(tmp_path, "slow")
+    with pytest.raises(bench.PartFailed, match="the project ran over 0.5 s and was stopped"):
+        bench.run_child(entry, "project", tmp_path / "out.pickle", timeout=0.5)
