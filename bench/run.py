@@ -237,7 +237,8 @@ class Row:
     queries: int | None = None
     project_mb: float | None = None
     floor_mb: float | None = None
-    summary: str = ""  # a probe's figures
+    summary: str = ""  # a probe's figures, in the table
+    details: dict | None = None  # all a probe returned, in the results file
     status: str = OK
     reasons: list[str] = field(default_factory=list)
 
@@ -321,10 +322,13 @@ def run_entry(entry: Entry, rounds: int = 2, log: Callable[[str], None] = lambda
             return row
         figures = payload["figures"]
         row.project_mb = payload["peak_mb"]
-        others = "; ".join(
-            f"{key} {fmt_number(value)}" for key, value in figures.items() if key not in {"ok", "summary"}
+        row.details = figures
+        # The probe's summary, or else its plain figures; everything it returned goes to the results file.
+        row.summary = str(figures.get("summary") or "") or "; ".join(
+            f"{key} {fmt_number(value)}"
+            for key, value in figures.items()
+            if key not in {"ok", "summary"} and isinstance(value, str | int | float)
         )
-        row.summary = "; ".join(part for part in (str(figures.get("summary", "")), others) if part)
         if not figures.get("ok"):
             row.status = NOT_OK
             row.reasons.append("the probe reported not ok")
@@ -404,6 +408,15 @@ def render_table(rows: list[Row]) -> str:
         cells = [row.name, *figures, row.goal or "—", queries, fmt_mb(row), status]
         lines.append("| " + " | ".join(cell(text) for text in cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def render_details(rows: list[Row]) -> str:
+    text = ""
+    for row in rows:
+        if row.details:
+            figures = json.dumps(row.details, ensure_ascii=False, indent=2, default=str)
+            text += f"\n## {row.name}\n\n```json\n{figures}\n```\n"
+    return text
 
 
 def render_failures(rows: list[Row]) -> str:
@@ -504,7 +517,10 @@ def render_results(run: Run, rows: list[Row]) -> str:
         f"- Command: `{run.command}` ({run.seconds / 60:.1f} min)\n"
         f"- Each part in a fresh subprocess, best of the measure's calls, {run.rounds} rounds alternating project "
         "and floor; ratio = project ÷ floor; queries: the project's last call; peak MB: the largest resident size "
-        "of the project's / the floor's subprocess.\n\n" + render_table(rows) + render_failures(rows)
+        "of the project's / the floor's subprocess.\n\n"
+        + render_table(rows)
+        + render_failures(rows)
+        + render_details(rows)
     )
 
 
