@@ -330,8 +330,7 @@ def run_entry(entry: Entry, rounds: int = 2, log: Callable[[str], None] = lambda
             if key not in {"ok", "summary"} and isinstance(value, str | int | float)
         )
         if not figures.get("ok"):
-            row.status = NOT_OK
-            row.reasons.append("the probe reported not ok")
+            row.status = NOT_OK  # the probe's summary says why
         return row
     parts = ["project"] if item.floor is None else ["project", "floor"]
     runs: dict[str, list[dict]] = {"project": [], "floor": []}
