@@ -28,7 +28,7 @@ def project(user) -> list[tuple]:
     return list(School.objects.for_user(user).order_by("pk").values_list(*COLUMNS))
 
 
-def floor(county_id: int | None) -> list[tuple]:
+def floor(county_id: int | None) -> list[tuple]:  # the rows as the database driver gives them
     school, county, township = School._meta.db_table, County._meta.db_table, Township._meta.db_table
     sql = (
         f"SELECT s.id, s.name, s.school_type, s.ownership, s.status, c.name, t.name FROM {school} s "
@@ -40,7 +40,7 @@ def floor(county_id: int | None) -> list[tuple]:
         params.append(county_id)
     with connection.cursor() as cursor:
         cursor.execute(sql + " ORDER BY s.id", params)
-        return [tuple(row) for row in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 def city_setup():

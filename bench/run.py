@@ -31,6 +31,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
 import traceback
 from collections.abc import Callable
@@ -545,10 +546,13 @@ def update_readme(run: Run, rows: list[Row], results: Path, readme: Path = READM
     except ValueError:
         shown = results
     database = " ".join(run.database.split()[:2])  # PostgreSQL 15.18
-    intro = (
+    intro = textwrap.fill(
         f"Latest run: {run.day.isoformat()}, commit {run.commit}, {run.machine}; {database}; "
-        f"{run.data} (details in `{shown}`).\n\n"
+        f"{run.data} (details in `{shown}`).",
+        width=116,
+        break_on_hyphens=False,
     )
+    intro += "\n\n"
     readme.write_text(replace_block(readme.read_text(encoding="utf-8"), intro + render_table(rows)), encoding="utf-8")
 
 
