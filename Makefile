@@ -1,12 +1,13 @@
 # Two commands set the project up on a fresh machine (see README):
 #   make run   — the application on the embedded SQLite default, with Liuzhou data and demo data
 #   make test  — the whole test suite (DATABASE_URL selects PostgreSQL instead)
+# and a third to measure at region scale: make bench (see README, Scale and benchmarks)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 
-.PHONY: run test venv dev lint format messages clean
+.PHONY: run test venv dev lint format messages clean bench
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,6 +40,11 @@ run: venv .env
 
 test: dev
 	$(BIN)/pytest -n auto $(PYTEST_ARGS)
+
+# Region-scale measures against their floors, on a throwaway PostgreSQL (see README, Scale and benchmarks).
+# Not part of `make test` or CI. BENCH_ARGS passes options, e.g. BENCH_ARGS="--only coverage".
+bench: dev
+	scripts/with-postgres $(BIN)/python bench/run.py $(BENCH_ARGS)
 
 lint: dev
 	$(BIN)/ruff check .
