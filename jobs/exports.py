@@ -14,6 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.test import RequestFactory
 from django.urls import reverse
@@ -21,7 +22,7 @@ from django.utils.translation import gettext as _
 from import_export.formats.base_formats import CSV
 
 from liuzhou_pairing.db_router import reading_replica
-from liuzhou_pairing.exports import ExportForm, export_rows, resource_columns, write_csv
+from liuzhou_pairing.exports import CHUNK_SIZE, ExportForm, related_paths, resource_columns, write_csv
 from liuzhou_pairing.xlsx import Sheet, filename, write_workbook
 
 from .choices import Kind
@@ -42,6 +43,22 @@ def counted(rows: Iterable[Any], job: Job) -> Iterator[Any]:
         if done % every == 0:
             job_progress(job=job, done=done)
     job_progress(job=job, done=done)
+
+
+def job_rows(resource, queryset: QuerySet) -> Iterator[Any]:
+    """Yield the objects of `queryset` in its order, with every related object the resource's columns read, as the
+    immediate export does, but with no database cursor left open between chunks: the keys are read first, then the
+    rows `CHUNK_SIZE` at a time. The job's progress is written between reads; SQLite cannot write on a connection
+    whose read has seen an older state of the database than the web server's latest write."""
+    attributes = [f.attribute for f in resource.get_export_fields() if f.attribute]
+    queryset = queryset.select_related(*related_paths(queryset.model, attributes))
+    if not queryset.query.order_by and not queryset.ordered:
+        queryset = queryset.order_by("pk")
+    keys = list(dict.fromkeys(queryset.values_list("pk", flat=True)))
+    for start in range(0, len(keys), CHUNK_SIZE):
+        chunk = keys[start : start + CHUNK_SIZE]
+        objects = queryset.in_bulk(chunk)
+        yield from (objects[key] for key in chunk if key in objects)
 
 
 def export_request(job: Job):
@@ -66,7 +83,7 @@ def run_admin_export(job: Job) -> None:
         if not job_begin(job=job, total=queryset.count()):
             return
         resource = model_admin.get_export_resource(request, job.params.get("resource", 0))
-        sheet = Sheet(stem, resource_columns(resource), counted(export_rows(resource, queryset), job))
+        sheet = Sheet(stem, resource_columns(resource), counted(job_rows(resource, queryset), job))
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"export.{extension}"
             if extension == "csv":

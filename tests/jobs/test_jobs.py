@@ -14,6 +14,7 @@ from django.urls import reverse
 from django_tasks import TaskResultStatus
 from django_tasks.backends.database.models import DBTaskResult
 
+from activities.models import Activity
 from jobs.choices import Status
 from jobs.models import Job
 from jobs.services import job_create
@@ -122,6 +123,28 @@ def test_a_running_job_records_its_progress_every_thousand_rows_not_every_row(ac
     updates = [q["sql"] for q in queries if q["sql"].startswith('UPDATE "jobs_job" SET "done"')]
     assert len(updates) == 3  # after rows 2 and 4, and at the end
     assert Job.objects.get(pk=job.pk).done == 5
+
+
+def test_a_job_reads_its_rows_in_chunks_in_the_lists_order(acts, monkeypatch):
+    """Read in chunks with no cursor left open (so that progress can be written between them), the rows keep the
+    admin list's order across chunk borders, each once."""
+    from django.contrib import admin
+
+    from activities.admin import ActivityAdmin
+    from jobs.exports import export_request, job_rows
+
+    monkeypatch.setattr("jobs.exports.CHUNK_SIZE", 2)
+    activities(acts, 5)
+    job = job_create(owner=acts.users["county"], title="帮扶活动名单",
+                     params={"model": "activities.activity", "path": reverse(EXPORT)})  # fmt: skip
+    model_admin = admin.site._registry[Activity]
+    assert isinstance(model_admin, ActivityAdmin)
+    request = export_request(job)
+    queryset = model_admin.get_export_queryset(request)
+    resource = model_admin.get_export_resource(request)
+    expected = list(queryset.order_by(*queryset.query.order_by or ["pk"]))
+    assert [a.pk for a in job_rows(resource, queryset)] == [a.pk for a in expected]
+    assert len(expected) == 5 and [a.pk for a in expected] != sorted(a.pk for a in expected)
 
 
 @pytest.mark.django_db(transaction=True)
