@@ -52,6 +52,9 @@ def job_rows(resource, queryset: QuerySet) -> Iterator[Any]:
     whose read has seen an older state of the database than the web server's latest write."""
     attributes = [f.attribute for f in resource.get_export_fields() if f.attribute]
     queryset = queryset.select_related(*related_paths(queryset.model, attributes))
+    # The many-to-many relations a resource names for its export (participants), one query a chunk.
+    if prefetch := getattr(resource, "export_prefetch", ()):
+        queryset = queryset.prefetch_related(*prefetch)
     if not queryset.query.order_by and not queryset.ordered:
         queryset = queryset.order_by("pk")
     keys = list(dict.fromkeys(queryset.values_list("pk", flat=True)))
