@@ -33,9 +33,12 @@ dev: $(VENV)/.dev
 		"SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" > $@
 	@echo "Wrote .env: DEBUG on and a random SECRET_KEY, for development on this machine."
 
+# One background task worker (large exports) runs beside the development server and stops with it.
 run: venv .env
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py migrate --no-input
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py setup_demo
+	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py db_worker --no-reload & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	DEBUG=$${DEBUG:-true} $(BIN)/python manage.py runserver $(HOST)
 
 test: dev

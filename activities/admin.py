@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from simple_history.admin import SimpleHistoryAdmin
 
+from jobs.exports import BackgroundExportMixin
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
     AUTOCOMPLETE_FORWARD_JS,
@@ -185,7 +186,7 @@ class DecisionForm(ActionForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class ActivityAdmin(BackgroundExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [ActivityResource]
     form = ActivityAdminForm
     inlines = [DifficultyHelpInline]

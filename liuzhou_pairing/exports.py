@@ -26,6 +26,7 @@ from import_export import widgets
 from import_export.formats.base_formats import CSV, XLSX
 from import_export.signals import post_export
 
+from .db_router import reading_replica
 from .xlsx import Column, Sheet, content_disposition, escape_formula, filename, xlsx_response
 
 # Rows read from the database at a time: large enough for few round trips, small enough to keep memory flat.
@@ -150,6 +151,7 @@ class ExportMixin:
         classes = self.get_export_resource_classes(request)
         return classes[index if 0 <= index < len(classes) else 0](**self.get_export_resource_kwargs(request))
 
+    @reading_replica()  # an export reads much and writes nothing: from the read replica when there is one
     def export_action(self, request):
         if not self.has_export_permission(request):
             raise PermissionDenied

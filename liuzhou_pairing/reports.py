@@ -19,6 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views import View
 
+from .db_router import reading_replica
 from .scope import Scope, scope_of
 from .xlsx import Column, Sheet, xlsx_response
 
@@ -121,6 +122,14 @@ class ReportView(LoginRequiredMixin, View):
     def extra_context(self) -> dict[str, Any]:
         """More for the page's template (a chart drawn from the rows `tables` read); called after `tables`."""
         return {}
+
+    def dispatch(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        # A report reads much and writes nothing: from the read replica when there is one, rendering included.
+        with reading_replica():
+            response = super().dispatch(request, *args, **kwargs)
+            if isinstance(response, TemplateResponse) and not response.is_rendered:
+                response.render()
+        return response
 
     def get(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not self.allowed(scope_of(request.user)):

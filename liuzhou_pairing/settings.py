@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "activities",
     "inspections",
     "liuzhou_pairing",
+    # Background tasks (django-tasks, its database queue; workers: `manage.py db_worker`) and the jobs users start.
+    "django_tasks",
+    "django_tasks.backends.database",
+    "jobs",
 ]
 
 MIDDLEWARE = [
@@ -126,6 +130,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+
+# A read replica for reports and exports (liuzhou_pairing.db_router): only when DATABASE_REPLICA_URL is set. Tests
+# point it at the default database (MIRROR); migrations run on the primary only.
+if env.str("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = env.db("DATABASE_REPLICA_URL")
+    if DATABASES["replica"]["ENGINE"] != "django.db.backends.sqlite3":
+        DATABASES["replica"]["CONN_MAX_AGE"] = DATABASES["default"].get("CONN_MAX_AGE", 0)
+        DATABASES["replica"]["CONN_HEALTH_CHECKS"] = True
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["liuzhou_pairing.db_router.ReplicaRouter"]
+
+# Background tasks: queued in the database, run by `manage.py db_worker` (see README, "Running a region").
+TASKS = {"default": {"BACKEND": "django_tasks.backends.database.DatabaseBackend"}}
+# An admin export of more rows than this runs as a background job, with its progress on a page.
+BACKGROUND_EXPORT_ROWS = env.int("BACKGROUND_EXPORT_ROWS", default=5000)
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

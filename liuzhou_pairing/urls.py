@@ -15,6 +15,8 @@ urlpatterns = [
     path("reports/inspections/", include("inspections.urls")),
     # Exemplary cases: read by every signed-in user.
     path("cases/", include("activities.case_urls")),
+    # The user's exports made in the background: progress and files.
+    path("exports/", include("jobs.urls")),
     # Uploaded documents go through a permission check, in development and production alike.
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", protected_media, name="protected_media"),
 ]

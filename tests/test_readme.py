@@ -24,3 +24,16 @@ def test_every_manage_py_command_is_written_as_it_runs_from_the_project_folder()
     commands = re.findall(r"([^\s`]*)python3? manage\.py", README)
     assert len(commands) >= 10
     assert set(commands) == {".venv/bin/"}
+
+
+def test_running_a_region_names_only_settings_that_exist():
+    """Every variable the section names is read by the settings and documented in .env.example."""
+    root = Path(__file__).resolve().parent.parent
+    section = README.split("## Running a region", 1)[1].split("\n## ", 1)[0]
+    settings_py = (root / "liuzhou_pairing" / "settings.py").read_text(encoding="utf-8")
+    example = (root / ".env.example").read_text(encoding="utf-8")
+    names = set(re.findall(r"`([A-Z][A-Z_]{3,})(?:=[^`]*)?`", section))
+    assert {"DATABASE_URL", "DATABASE_REPLICA_URL", "MEDIA_ROOT", "TLS_PROXY", "TRUSTED_PROXIES"} <= names
+    for name in names - {"TASKS", "TEST", "SIGTERM"}:
+        assert f'"{name}"' in settings_py, name
+        assert f"\n{name}=" in example, name
