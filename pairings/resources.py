@@ -288,8 +288,10 @@ class PairingRows:
         if instance.pk is not None:
             self.resource.save_through_service(instance, is_create=False)
             return
-        # A blank arranging unit is the importing bureau itself (the service decides what that is).
-        checked = self.batch.add(
+        # A blank arranging unit is the importing bureau itself (the service decides what that is). The row's own
+        # object is filled and written, so that it gets its pk (the admin's log names it).
+        self.batch.add(
+            into=instance,
             helper=instance.helper,
             recipient=instance.recipient,
             stage=instance.stage,
@@ -300,7 +302,6 @@ class PairingRows:
             starts_on=instance.starts_on,
             **{f: getattr(instance, f) for f in CONTACT_FIELDS},
         )
-        instance.warnings = checked.warnings
 
     def save(self) -> None:
         self.batch.save()

@@ -47,3 +47,24 @@ def test_a_pairings_import_costs_no_query_per_new_row(world, role):
     per_row = (counts[500] - counts[50]) / 450
     assert per_row <= 0.1, counts
     assert counts[50] - 50 * per_row < 40, counts  # what the file costs once
+
+
+def test_each_new_rows_object_is_the_saved_pairing(world):
+    """The admin logs each imported row's object: the pairing written for a new row is that object, with its pk."""
+    user = user_create(actor=SYSTEM, username="clerk", role="city", password="x-Strong-Pass-2016")[0]
+    helper = world.central()
+    recipients = [world.village_school(f"村小{i}") for i in range(3)]
+    data = rows(world, helper, recipients)
+    result = PairingResource(user=user).import_data(
+        data, dry_run=False, user=user, use_transactions=True, retain_instance_in_row_result=True
+    )
+    assert not result.has_errors() and not result.has_validation_errors()
+    saved = {p.pk: p for p in Pairing.objects.all()}
+    assert len(saved) == 3
+    for row in result.rows:
+        assert row.instance.pk in saved
+        assert (row.instance.helper_id, row.instance.recipient_id) == (
+            saved[row.instance.pk].helper_id,
+            saved[row.instance.pk].recipient_id,
+        )
+        assert row.instance.warnings == saved[row.instance.pk].warnings
