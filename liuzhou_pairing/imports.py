@@ -10,11 +10,15 @@
   a sheet 填写说明 explaining each column with an example, derived from the resource so that it never drifts.
 """
 
+import datetime
+import io
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import python_calamine
+import tablib
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, PermissionDenied
@@ -58,11 +62,34 @@ def _tidy(dataset) -> Any:
     return dataset
 
 
+def _cell(value: Any) -> Any:
+    """Return a cell as openpyxl reads it: None for an empty cell, an int for a whole number, a datetime for a
+    date (calamine reads 4502250099 as a float and a date cell as a date)."""
+    if value == "":
+        return None
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, datetime.date) and not isinstance(value, datetime.datetime):
+        return datetime.datetime.combine(value, datetime.time())
+    return value
+
+
 class XlsxFile(XLSX):
-    """An xlsx workbook: the first worksheet, its first row the headers."""
+    """An xlsx workbook: the first visible worksheet, its first row the headers. Read by calamine (compiled), which
+    reads a 10,000-row file in a fraction of a second where openpyxl takes seconds."""
 
     def create_dataset(self, in_stream, **kwargs: Any):
-        return _tidy(super().create_dataset(in_stream, **kwargs))
+        book = python_calamine.CalamineWorkbook.from_filelike(io.BytesIO(in_stream))
+        index = next((i for i, sheet in enumerate(book.sheets_metadata)
+                      if sheet.typ == python_calamine.SheetTypeEnum.WorkSheet
+                      and sheet.visible == python_calamine.SheetVisibleEnum.Visible), 0)  # fmt: skip
+        rows = book.get_sheet_by_index(index).to_python(skip_empty_area=False)
+        dataset = tablib.Dataset()
+        if rows:
+            dataset.headers = [_cell(value) for value in rows[0]]
+            for row in rows[1:]:
+                dataset.append([_cell(value) for value in row])
+        return _tidy(dataset)
 
 
 class CsvFile(CSV):
@@ -92,7 +119,7 @@ def read_upload(data: bytes) -> tuple[int, bytes, Any]:
     if data.startswith(ZIP_MAGIC):
         try:
             dataset = XlsxFile().create_dataset(data)
-        except Exception as error:  # openpyxl raises many kinds for a zip that is not a workbook
+        except Exception as error:  # calamine raises several kinds for a zip that is not a workbook
             raise Unreadable(_("The file is not an xlsx workbook (it may be a Word or another zip file).")) from error
         return 0, data, dataset
     if data.startswith(OLE2_MAGIC):

@@ -244,8 +244,15 @@ class PairingResource(AreaLookupsMixin, BaseModelResource):
         self._names_city = False
         if scope.county_id and scope.writes:
             if not _text(row.get(column)):
-                row[column] = County.objects.get(pk=scope.county_id).name
+                row[column] = self.own_county_name(scope.county_id)
             self._names_city = _text(row.get(column)) == CITY_BUREAU
+
+    def own_county_name(self, county_id: int) -> str:
+        """Return the name of the importing bureau's county, read once per resource (not once per row)."""
+        names = self.__dict__.setdefault("_county_names", {})
+        if county_id not in names:
+            names[county_id] = County.objects.get(pk=county_id).name
+        return names[county_id]
 
     def save_through_service(self, instance: Pairing, *, is_create: bool) -> None:
         """Save a changed row's pairing through `pairing_update` (new rows go to the file's PairingBatch)."""
@@ -281,8 +288,10 @@ class PairingRows:
         if instance.pk is not None:
             self.resource.save_through_service(instance, is_create=False)
             return
-        # A blank arranging unit is the importing bureau itself (the service decides what that is).
-        checked = self.batch.add(
+        # A blank arranging unit is the importing bureau itself (the service decides what that is). The row's own
+        # object is filled and written, so that it gets its pk (the admin's log names it).
+        self.batch.add(
+            into=instance,
             helper=instance.helper,
             recipient=instance.recipient,
             stage=instance.stage,
@@ -293,7 +302,6 @@ class PairingRows:
             starts_on=instance.starts_on,
             **{f: getattr(instance, f) for f in CONTACT_FIELDS},
         )
-        instance.warnings = checked.warnings
 
     def save(self) -> None:
         self.batch.save()

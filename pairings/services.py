@@ -187,12 +187,14 @@ class PairingBatch:
         status: str = PairingStatus.ACTIVE,
         starts_on: datetime.date | None = None,
         reason: str = "",
+        into: Pairing | None = None,
         **contacts: str,
     ) -> Pairing:
         """Check one new pairing for the batch's actor; raise if the plan or the actor's role refuses it.
 
         A county bureau's pairings are arranged by that bureau (the arranging unit defaults to it and may be no
-        other), involve a school of its own, and are never city-fixed (R12, R16)."""
+        other), involve a school of its own, and are never city-fixed (R12, R16). `into` is an unsaved pairing to
+        fill with these fields rather than a new one (an import's row, which then gets its pk when saved)."""
         if set(contacts) - set(CONTACT_FIELDS):
             raise TypeError(f"Unknown pairing fields: {sorted(set(contacts) - set(CONTACT_FIELDS))}")
         actor, scope = self.actor, self.scope
@@ -218,7 +220,7 @@ class PairingBatch:
             raise ValidationError({"status": _("A new pairing is proposed or active; end it afterwards.")})
         if arranged_by is None:
             arranged_by = ArrangedBy.COUNTY if arranged_by_county else ArrangedBy.CITY
-        pairing = Pairing(
+        values = dict(
             helper=helper,
             recipient=recipient,
             stage=stage,
@@ -230,8 +232,18 @@ class PairingBatch:
             lead_school=lead_school,
             status=status,
             starts_on=starts_on or cycle.first_day,
-            **contacts,
+            ended_on=None,
+            end_reason="",
+            **{name: contacts.get(name, "") for name in CONTACT_FIELDS},
         )
+        if into is None:
+            pairing = Pairing(**values)
+        else:
+            if into.pk is not None:
+                raise ValueError("A batch adds new pairings only.")
+            pairing = into
+            for name, value in values.items():
+                setattr(pairing, name, value)
         if self.preload and self._pairable is None and not scope.city:
             self._pairable = set(pairable_schools(user=actor).values_list("pk", flat=True))
         _county_pairing_check(actor, pairing, self._pairable)

@@ -3,13 +3,14 @@ thousands get the same rules, and a batch reads what the rules look up once, not
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
+from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import Tier
 from pairings.models import Pairing
-from pairings.services import PairingBatch
+from pairings.services import PairingBatch, pairing_create
 from schools.choices import Stage
 
 pytestmark = pytest.mark.django_db
@@ -77,3 +78,65 @@ def test_a_batch_knows_the_district_pairings_of_its_cycle(world):
                   cycle=world.cycle)  # fmt: skip
     assert "compulsory_city_county_scope" in {e.code for e in refused.value.error_dict["recipient"]}
     assert len(batch.save()) == 1
+
+
+def outcome(call) -> tuple:
+    """Return what a create call did: ("ok", warnings) or the refusal, its kind and messages by field."""
+    try:
+        pairing = call()
+    except NotAllowed as exc:
+        return ("not allowed", str(exc))
+    except ValidationError as exc:
+        return ("invalid", exc.message_dict)
+    return ("ok", sorted(pairing.warnings))
+
+
+@pytest.mark.parametrize("role", ["system", "county"])
+def test_a_batch_refuses_the_same_rows_with_the_same_messages_as_one_by_one_creation(world, role):
+    """A mixed input — good rows, a pair named twice, a pair already live, a school helping itself, a closed school,
+    a stage a school does not serve, pairs across townships and counties, a school outside the county's reach —
+    is refused row for row with the same messages by a preloaded batch and by `pairing_create` one at a time."""
+    from accounts.services import user_create
+
+    actor = SYSTEM
+    if role == "county":
+        actor = user_create(actor=SYSTEM, username="clerk", role="county", county=world.county,
+                            password="x-Strong-Pass-2016")[0]  # fmt: skip
+    central, other_central = world.central(), world.central("乙镇中心小学", township=world.other_town)
+    villages = [world.village_school(f"甲村{i}小学") for i in range(3)]
+    paired = world.village_school("已结对村小学")
+    world.pair(central, paired, tier=Tier.TOWNSHIP_VILLAGE)
+    closed = world.village_school("已撤并村小学", status="closed", status_date=world.cycle.first_day)
+    kindergarten = world.village_school("甲村幼儿园", school_type="kindergarten")
+    other_village = world.village_school("乙村小学", village=world.other_village)
+    stranger = world.school("别县中心小学", county=world.other_county, is_central=True, standing="weak")
+    urban = world.urban()
+    village_tier = {"stage": Stage.COMPULSORY, "tier": Tier.TOWNSHIP_VILLAGE, "cycle": world.cycle}
+    rows = [
+        dict(helper=central, recipient=villages[0], **village_tier),
+        dict(helper=central, recipient=villages[1], **village_tier),
+        dict(helper=central, recipient=villages[0], **village_tier),  # named twice
+        dict(helper=central, recipient=paired, **village_tier),  # already live
+        dict(helper=central, recipient=central, **village_tier),  # itself
+        dict(helper=central, recipient=closed, **village_tier),
+        dict(helper=central, recipient=kindergarten, **village_tier),  # does not serve the stage
+        dict(helper=central, recipient=other_village, **village_tier),  # another township
+        dict(helper=other_central, recipient=villages[2], **village_tier),  # another township, the other way
+        # Across counties; outside a county bureau's reach.
+        dict(helper=central, recipient=stranger, stage=Stage.COMPULSORY, tier=Tier.COUNTY_TOWNSHIP, cycle=world.cycle),
+        dict(helper=urban, recipient=central, stage=Stage.COMPULSORY, tier=Tier.CITY_COUNTY, cycle=world.cycle),
+        dict(helper=urban, recipient=stranger, stage=Stage.COMPULSORY, tier=Tier.CITY_COUNTY, cycle=world.cycle),
+        dict(helper=central, recipient=villages[2], **village_tier, status="ended"),
+        dict(helper=central, recipient=villages[2], **village_tier),
+    ]
+    with transaction.atomic():
+        one_by_one = [outcome(lambda r=row: pairing_create(actor=actor, **r)) for row in rows]
+        transaction.set_rollback(True)
+    assert not Pairing.objects.exclude(recipient=paired).exists()
+    batch = PairingBatch(actor=actor, preload=True)
+    batched = [outcome(lambda r=row: batch.add(**r)) for row in rows]
+    assert batched == one_by_one
+    # The mix holds both kinds of refusal and some good rows, so that the comparison means something.
+    assert {kind for kind, _ in batched} == {"ok", "invalid", "not allowed"} if role == "county" else {"ok", "invalid"}
+    saved = batch.save()
+    assert len(saved) == sum(kind == "ok" for kind, _ in batched)

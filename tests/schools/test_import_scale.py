@@ -66,3 +66,15 @@ def test_names_and_codes_are_unique_within_the_file_and_against_the_registry(liu
     assert set(refused) == {1, 3, 5}, refused
     assert "school_code" in refused[1] and "school_code" in refused[3] and "name" in refused[5]
     assert not School.objects.filter(name__startswith="新学校").exists()  # one bad row: nothing written
+
+
+def test_a_county_bureaus_schools_file_costs_no_query_per_new_row(liuzhou):
+    from accounts.services import user_create
+    from liuzhou_pairing.actors import SYSTEM
+
+    township = Township.objects.filter(county__short_name="融水县").first()
+    user = user_create(actor=SYSTEM, username="clerk", role="county", county=township.county,
+                       password="x-Strong-Pass-2016")[0]  # fmt: skip
+    counts = {n: import_queries(user, rows(n, township, f"县测试学校{n}-", "0772-5123456")) for n in (50, 500)}
+    assert (counts[500] - counts[50]) / 450 <= 0.2, counts  # only more INSERT statements
+    assert School.objects.filter(name__startswith="县测试学校").count() == 550
