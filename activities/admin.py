@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
     AUTOCOMPLETE_FORWARD_JS,
+    BigListMixin,
     ImportExportModelAdmin,
     ScopedAdminMixin,
     ScopedInlineMixin,
@@ -185,7 +186,7 @@ class DecisionForm(ActionForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class ActivityAdmin(BigListMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [ActivityResource]
     form = ActivityAdminForm
     inlines = [DifficultyHelpInline]

@@ -119,6 +119,8 @@ class Staff(Versioned):
 class ActivityQuerySet(models.QuerySet):
     def for_user(self, user) -> "ActivityQuerySet":
         """Return the activities `user` may see: those of the pairings it sees."""
+        if scope_of(user).everything:  # every pairing: no condition (a big list is then one table, counted cheaply)
+            return self
         return self.filter(pairing__in=Pairing.objects.for_user(user))
 
     def in_area_of(self, user) -> "ActivityQuerySet":

@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
     AUTOCOMPLETE_FORWARD_JS,
+    BigListMixin,
     ImportExportModelAdmin,
     ScopedAdminMixin,
     ScopedInlineMixin,
@@ -201,7 +202,7 @@ class AgreementInline(ScopedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ReasonFieldMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class PairingAdmin(BigListMixin, ReasonFieldMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [PairingResource]
     form = PairingAdminForm
     inlines = [AgreementInline]
@@ -359,7 +360,7 @@ class ProblemInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class AgreementAdmin(BigListMixin, ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["pairing", "signed_on", "is_late_display", "has_scan"]
     list_filter = ["pairing__cycle", "pairing__stage", "pairing__tier"]
     search_fields = ["pairing__helper__name", "pairing__recipient__name"]
@@ -440,7 +441,7 @@ class WorkPlanAttachmentInline(admin.TabularInline):
 
 
 @admin.register(WorkPlan)
-class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class WorkPlanAdmin(BigListMixin, ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["unit", "status", "submitted_on", "due_on", "is_late_display", "tables_attached", "cycle"]
     list_filter = ["cycle", "status", TablesAttachedFilter]
     search_fields = ["county__name", "county__short_name", "school__name"]

@@ -375,6 +375,8 @@ class Pairing(Versioned):
 class AgreementQuerySet(models.QuerySet):
     def for_user(self, user) -> "AgreementQuerySet":
         """Return the agreements of the pairings `user` may see."""
+        if scope_of(user).everything:  # every pairing: no condition (a big list is then one table, counted cheaply)
+            return self
         return self.filter(pairing__in=Pairing.objects.for_user(user))
 
     def in_area_of(self, user) -> "AgreementQuerySet":
