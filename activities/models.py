@@ -244,7 +244,11 @@ class Activity(Versioned):
                 violation_error_message=_("A rejected activity gives the reason."),
             )
         ]
-        indexes = [models.Index(fields=["pairing", "semester", "status"], name="activity_pairing_semester_idx")]
+        indexes = [
+            models.Index(fields=["pairing", "semester", "status"], name="activity_pairing_semester_idx"),
+            # The lists' order (newest first): their first page is read from it, not sorted from the whole table.
+            models.Index(fields=["date", "id"], name="activity_date_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"

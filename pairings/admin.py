@@ -229,6 +229,9 @@ class PairingAdmin(BigListMixin, ReasonFieldMixin, ImportExportModelAdmin, Simpl
     ]
     search_fields = ["helper__name", "recipient__name", "helper__school_code", "recipient__school_code"]
     list_select_related = ["helper", "recipient", "cycle", "arranged_by_county"]
+    # The newest first, read from the primary key's index: sorting by cycle, tier and the schools' names sorted
+    # every joined pairing of the region before the first page.
+    ordering = ["-pk"]
     autocomplete_fields = ["helper", "recipient", "lead_school", "arranged_by_county"]
     readonly_fields = ["warning_list", "created_at", "problem_list"]
     fieldsets = [
