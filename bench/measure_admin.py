@@ -304,6 +304,7 @@ def activities_floor(prepared) -> bytes:
     from activities.choices import Confirmation, EnteredBy, Focus, Form, Kind
     from activities.models import Activity
     from pairings.choices import Measure as MeasureChoice
+    from pairings.models import semester_label
 
     kinds, forms, measures, foci = _labels(Kind), _labels(Form), _labels(MeasureChoice), _labels(Focus)
     statuses, entered = _labels(Confirmation), _labels(EnteredBy)
@@ -337,7 +338,8 @@ def activities_floor(prepared) -> bytes:
             "donation_items",
             "donation_quantity",
             "donation_value",
-            "semester__label",
+            "semester__academic_year",
+            "semester__term",
             "status",
             "entered_by",
         )  # fmt: skip
@@ -345,10 +347,10 @@ def activities_floor(prepared) -> bytes:
     rows = (
         (helper, recipient, day, kinds.get(kind, ""), forms.get(form, ""), measures.get(measure, ""),
          foci.get(focus, ""), hn, rn, str(teachers), str(students), description, items,
-         "" if quantity is None else str(quantity), "" if value is None else str(value), label,
+         "" if quantity is None else str(quantity), "" if value is None else str(value), semester_label(year, term),
          statuses.get(status, ""), entered.get(by, ""))
         for (helper, recipient, day, kind, form, measure, focus, hn, rn, teachers, students, description, items,
-             quantity, value, label, status, by) in query.iterator(chunk_size=CHUNK)
+             quantity, value, year, term, status, by) in query.iterator(chunk_size=CHUNK)
     )  # fmt: skip
     headers = (
         "帮扶学校 受援学校 活动日期 活动类别 帮扶形式 帮扶措施 工作重点 帮扶学校参与人员 受援学校参与人员 受益教师数 "
