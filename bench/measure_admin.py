@@ -358,7 +358,7 @@ def activities_floor(prepared) -> bytes:
     ).split()
     data = io.BytesIO()
     book = FloorBook(data)
-    book.sheet("活动名单", headers, rows)
+    book.sheet("帮扶活动名单", headers, rows)
     book.close()
     return data.getvalue()
 
