@@ -19,6 +19,7 @@ from jobs.exports import BackgroundExportMixin
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
     AUTOCOMPLETE_FORWARD_JS,
+    BigListMixin,
     ImportExportModelAdmin,
     ScopedAdminMixin,
     ScopedInlineMixin,
@@ -186,7 +187,7 @@ class DecisionForm(ActionForm):
 
 
 @admin.register(Activity)
-class ActivityAdmin(BackgroundExportMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class ActivityAdmin(BackgroundExportMixin, BigListMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [ActivityResource]
     form = ActivityAdminForm
     inlines = [DifficultyHelpInline]

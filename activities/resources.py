@@ -13,8 +13,10 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
+from import_export.formats.base_formats import XLSX
 
 from liuzhou_pairing.access import NotAllowed
+from liuzhou_pairing.exports import export_stem, write_export
 from liuzhou_pairing.resources import BaseModelResource, ChoiceWidget, DateWidget
 from pairings.choices import Measure, PairingStatus
 from pairings.models import Pairing
@@ -351,6 +353,9 @@ class ActivityResource(BaseModelResource):
 
     # --- Export (and the preview's columns) ----------------------------------------------------------------
 
+    # The participants' names of a chunk of exported rows in one query (`liuzhou_pairing.exports.export_rows`).
+    export_prefetch = ("participants",)
+
     def export_field(self, field, instance, **kwargs: Any) -> Any:
         attribute = field.attribute
         if attribute in SIDES:
@@ -409,3 +414,18 @@ class ActivityRows:
         if self.new_staff:
             staff_save_many(staff=list(self.new_staff.values()), actor=self.resource.user)
         self.activities.save()
+
+
+def write_activities(queryset, target, progress=None, *, user=None, file_format=XLSX) -> int:
+    """Write the activities of `queryset` as the admin's export button does (the import file's columns) to
+    `target`; return the number of rows. For the admin and for a background task (a region's semester):
+
+        write_activities(Activity.objects.for_user(user).filter(semester=semester), path_or_binary_file,
+                         progress=lambda rows_done: ..., user=user)
+
+    `queryset` is scoped and filtered by the caller; `progress`, when given, is called with the rows written so far
+    every few thousand rows and at the end; `file_format` is XLSX or CSV (a text file then, utf-8-sig). Its queries
+    are a fixed number and its memory does not grow with the rows."""
+    return write_export(
+        ActivityResource(user=user), queryset, target, progress, stem=export_stem(Activity), file_format=file_format
+    )

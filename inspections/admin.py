@@ -19,6 +19,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
+    BigListMixin,
     ScopedAdminMixin,
     ServiceAdminMixin,
     VersionedInlineMixin,
@@ -324,7 +325,7 @@ class FindingInline(VersionedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Inspection)
-class InspectionAdmin(InspectorAdminMixin, SimpleHistoryAdmin):
+class InspectionAdmin(BigListMixin, InspectorAdminMixin, SimpleHistoryAdmin):
     """Inspections at the three levels: the checklist judged item by item beside the system's facts, then
     signed; a signed inspection is read-only."""
 

@@ -6,7 +6,10 @@ from typing import Any
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.core.paginator import Paginator
+from django.db import connections, transaction
+from django.db.models import QuerySet
+from django.utils.functional import cached_property
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy
 from import_export.admin import ImportExportModelAdmin as BaseImportExportModelAdmin
@@ -279,3 +282,64 @@ class ImportExportModelAdmin(
 
 class ScopedModelAdmin(ServiceAdminMixin, ScopedAdminMixin, admin.ModelAdmin):
     """A plain scoped admin."""
+
+
+# --- Big change lists -------------------------------------------------------------------------------------------
+
+# Below this many rows a table is counted exactly (a count is cheap there, and a small list shows exact totals).
+ESTIMATE_FROM = 10_000
+
+
+def table_estimate(queryset) -> int | None:
+    """Return the planner's estimate of the rows of `queryset`'s table (PostgreSQL `pg_class.reltuples`, kept by
+    autovacuum and ANALYZE), or None where there is none: another database, or a table never analysed."""
+    connection = connections[queryset.db]
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        table = connection.ops.quote_name(queryset.model._meta.db_table)
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = to_regclass(%s)", [table])
+        row = cursor.fetchone()
+    return int(row[0]) if row is not None and row[0] is not None and row[0] >= 0 else None
+
+
+def whole_table(queryset) -> bool:
+    """Return whether `queryset` reads every row of its table once: no condition (scope, filter or search), no
+    grouping, no DISTINCT, no union — so that its count is the table's."""
+    query = queryset.query
+    return not (
+        query.where
+        or query.distinct
+        or query.combinator
+        or query.group_by
+        or query.is_sliced
+        or queryset._result_cache is not None
+        or query.is_empty()
+    )
+
+
+class EstimatedCountPaginator(Paginator):
+    """A paginator that does not count a big table row by row: for a list of the whole table (nothing filtered or
+    searched, no scope narrowing it) it takes the database's estimate of the table's rows when the table holds at
+    least ESTIMATE_FROM; a filtered, searched or scoped list, a small table and SQLite are counted exactly.
+    `estimated` says which one `count` is (the page says "about")."""
+
+    estimated = False
+
+    @cached_property
+    def count(self) -> int:
+        if isinstance(self.object_list, QuerySet) and whole_table(self.object_list):
+            estimate = table_estimate(self.object_list)
+            if estimate is not None and estimate >= ESTIMATE_FROM:
+                self.estimated = True
+                return estimate
+        return super().count
+
+
+class BigListMixin:
+    """The change list of a big table: no second count of the unfiltered table ("N in all" beside a filtered
+    count), and an estimated count for the unfiltered list (`EstimatedCountPaginator`). Give such an admin an
+    `ordering` an index serves, so that its first page is read without sorting the whole table."""
+
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator

@@ -11,7 +11,7 @@ names, so an exported file imports back unchanged.
 import csv
 import datetime
 import io
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
 from django import forms
@@ -27,7 +27,15 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.signals import post_export
 
 from .db_router import reading_replica
-from .xlsx import Column, Sheet, content_disposition, escape_formula, filename, xlsx_response
+from .xlsx import (
+    CONTENT_TYPE,
+    Column,
+    Sheet,
+    content_disposition,
+    escape_formula,
+    filename,
+    write_workbook,
+)
 
 # Rows read from the database at a time: large enough for few round trips, small enough to keep memory flat.
 CHUNK_SIZE = 2000
@@ -88,12 +96,60 @@ def resource_columns(resource) -> list[Column]:
 
 
 def export_rows(resource, queryset: QuerySet) -> Iterator[Model]:
-    """Yield the objects of `queryset` with every related object the resource's columns read, in chunks."""
+    """Yield the objects of `queryset` with every related object the resource's columns read, in chunks: the
+    foreign keys in the same query, and the many-to-many relations the resource names in `export_prefetch` one
+    query a chunk (not one a row)."""
     attributes = [f.attribute for f in resource.get_export_fields() if f.attribute]
     queryset = queryset.select_related(*related_paths(queryset.model, attributes))
+    prefetch = getattr(resource, "export_prefetch", ())
+    if prefetch:
+        queryset = queryset.prefetch_related(*prefetch)
     if not queryset.query.order_by and not queryset.ordered:
         queryset = queryset.order_by("pk")
     return queryset.iterator(chunk_size=CHUNK_SIZE)
+
+
+def export_stem(model: type[Model]) -> str:
+    """Return the Chinese stem of a model's export file and sheet: its name and 名单 (学校名单)."""
+    with translation.override("zh-hans"):
+        return f"{model._meta.verbose_name_plural}名单"
+
+
+def counted(rows: Iterable[Any], progress: Callable[[int], Any] | None, every: int | None = None) -> Iterator[Any]:
+    """Yield `rows`, calling `progress(rows done so far)` every `every` rows (CHUNK_SIZE) and once at the end."""
+    every = every or CHUNK_SIZE
+    done = 0
+    for done, row in enumerate(rows, start=1):  # noqa: B007
+        yield row
+        if progress is not None and done % every == 0:
+            progress(done)
+    if progress is not None:
+        progress(done)
+
+
+def write_export(
+    resource,
+    queryset: QuerySet,
+    target: Any,
+    progress: Callable[[int], Any] | None = None,
+    *,
+    stem: str,
+    file_format: type = XLSX,
+) -> int:
+    """Write the rows of `queryset` as `resource` exports them (the import file's columns) to `target`; return the
+    number of rows. The admin's export button and a background task both call it.
+
+    - `queryset`: the rows, already scoped to the user and filtered (e.g. the admin's list, or
+      `Activity.objects.for_user(user).filter(semester=…)`); read in chunks of CHUNK_SIZE, a fixed number of queries
+      whatever its size, and memory that does not grow with the rows.
+    - `target`: a path or a binary file (xlsx), or a text file opened with encoding="utf-8-sig", newline="" (csv).
+    - `progress`: None, or a callable given the number of rows written so far, every CHUNK_SIZE rows and at the end.
+    - `stem`: the Chinese sheet name (学校名单); `file_format`: XLSX (default) or CSV of django-import-export.
+    """
+    sheet = Sheet(stem, resource_columns(resource), counted(export_rows(resource, queryset), progress))
+    if issubclass(file_format, CSV):
+        return write_csv(target, sheet)
+    return write_workbook(target, [sheet])[0]
 
 
 def csv_text(value: Any) -> str:
@@ -142,10 +198,7 @@ class ExportMixin:
     export_stem: str = ""
 
     def get_export_stem(self) -> str:
-        if self.export_stem:
-            return self.export_stem
-        with translation.override("zh-hans"):
-            return f"{self.opts.verbose_name_plural}名单"
+        return self.export_stem or export_stem(self.model)
 
     def get_export_resource(self, request, index: int = 0):
         classes = self.get_export_resource_classes(request)
@@ -180,7 +233,10 @@ class ExportMixin:
     def export_file(self, resource, queryset: QuerySet, file_format: type) -> HttpResponse:
         """Return the download of `queryset` in `file_format`, written by the kernel's writers."""
         stem = self.get_export_stem()
-        sheet = Sheet(stem, resource_columns(resource), export_rows(resource, queryset))
         if issubclass(file_format, CSV):
-            return csv_response(stem, sheet)
-        return xlsx_response(stem, [sheet])
+            return csv_response(stem, Sheet(stem, resource_columns(resource), export_rows(resource, queryset)))
+        data = io.BytesIO()
+        write_export(resource, queryset, data, stem=stem)
+        response = HttpResponse(data.getvalue(), content_type=CONTENT_TYPE)
+        response["Content-Disposition"] = content_disposition(filename(stem))
+        return response

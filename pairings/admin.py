@@ -17,6 +17,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from liuzhou_pairing.access import NotAllowed
 from liuzhou_pairing.admin import (
     AUTOCOMPLETE_FORWARD_JS,
+    BigListMixin,
     ImportExportModelAdmin,
     ScopedAdminMixin,
     ScopedInlineMixin,
@@ -201,7 +202,7 @@ class AgreementInline(ScopedInlineMixin, admin.StackedInline):
 
 
 @admin.register(Pairing)
-class PairingAdmin(ReasonFieldMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
+class PairingAdmin(BigListMixin, ReasonFieldMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [PairingResource]
     form = PairingAdminForm
     inlines = [AgreementInline]
@@ -228,6 +229,9 @@ class PairingAdmin(ReasonFieldMixin, ImportExportModelAdmin, SimpleHistoryAdmin)
     ]
     search_fields = ["helper__name", "recipient__name", "helper__school_code", "recipient__school_code"]
     list_select_related = ["helper", "recipient", "cycle", "arranged_by_county"]
+    # The newest first, read from the primary key's index: sorting by cycle, tier and the schools' names sorted
+    # every joined pairing of the region before the first page.
+    ordering = ["-pk"]
     autocomplete_fields = ["helper", "recipient", "lead_school", "arranged_by_county"]
     readonly_fields = ["warning_list", "created_at", "problem_list"]
     fieldsets = [
@@ -359,7 +363,7 @@ class ProblemInline(ScopedInlineMixin, admin.TabularInline):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class AgreementAdmin(BigListMixin, ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["pairing", "signed_on", "is_late_display", "has_scan"]
     list_filter = ["pairing__cycle", "pairing__stage", "pairing__tier"]
     search_fields = ["pairing__helper__name", "pairing__recipient__name"]
@@ -440,7 +444,7 @@ class WorkPlanAttachmentInline(admin.TabularInline):
 
 
 @admin.register(WorkPlan)
-class WorkPlanAdmin(ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
+class WorkPlanAdmin(BigListMixin, ServiceAdminMixin, ScopedAdminMixin, SimpleHistoryAdmin):
     list_display = ["unit", "status", "submitted_on", "due_on", "is_late_display", "tables_attached", "cycle"]
     list_filter = ["cycle", "status", TablesAttachedFilter]
     search_fields = ["county__name", "county__short_name", "school__name"]

@@ -253,7 +253,10 @@ class PairingQuerySet(models.QuerySet):
         if scope.everything:
             return self
         if scope.county_id:
-            return self.filter(Q(helper__county_id=scope.county_id) | Q(recipient__county_id=scope.county_id))
+            # By subqueries on the county's schools, not joins: PostgreSQL plans the OR over two joined school
+            # tables badly (a county's list counted its pairings in 0.3 s on region data, by subqueries in 0.04 s).
+            schools = School.objects.filter(county_id=scope.county_id).values("pk")
+            return self.filter(Q(helper_id__in=schools) | Q(recipient_id__in=schools))
         if scope.school_id:
             school = scope.school_id
             return self.filter(Q(helper_id=school) | Q(recipient_id=school) | Q(lead_school_id=school))
@@ -375,6 +378,8 @@ class Pairing(Versioned):
 class AgreementQuerySet(models.QuerySet):
     def for_user(self, user) -> "AgreementQuerySet":
         """Return the agreements of the pairings `user` may see."""
+        if scope_of(user).everything:  # every pairing: no condition (a big list is then one table, counted cheaply)
+            return self
         return self.filter(pairing__in=Pairing.objects.for_user(user))
 
     def in_area_of(self, user) -> "AgreementQuerySet":

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from liuzhou_pairing.admin import (
+    BigListMixin,
     ImportExportModelAdmin,
     ScopedModelAdmin,
     VersionedInlineMixin,
@@ -107,7 +108,7 @@ class VillageAdmin(AreaSaveMixin, ImportExportModelAdmin):
 
 
 @admin.register(School)
-class SchoolAdmin(ImportExportModelAdmin, SimpleHistoryAdmin):
+class SchoolAdmin(BigListMixin, ImportExportModelAdmin, SimpleHistoryAdmin):
     resource_classes = [SchoolResource]
     list_display = [
         "name",
