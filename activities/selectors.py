@@ -10,13 +10,27 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 
-from pairings.choices import Side
+from pairings.choices import Side, Tier
 from pairings.models import Pairing, Semester
+from schools.choices import Stage
 from schools.models import County, School
 
-from .choices import Kind, NormCounts, Post
+from .choices import Confirmation, Kind, NormCounts, Post
 from .models import Activity, Norm
 
 # The posts a norm of key staff counts (R20: 骨干, and the school's leaders).
@@ -221,6 +235,130 @@ def judge(
                 if school_id in schools and (post in KEY_POSTS or not norm.key_staff_only)
             )
         row.norms[norm.kind] = NormCount(kind=norm.kind, counts=norm.counts, count=count, required=norm.required)
+
+
+@dataclass
+class Tally:
+    """The pairings of one county (the recipient's) and stage active in a semester, counted as `compliance` judges
+    them: how many, how many met every norm, how many had no confirmed activity, and per kind how many a norm of
+    that kind applies to and did not meet."""
+
+    pairings: int = 0
+    compliant: int = 0
+    silent: int = 0
+    short: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: "Tally") -> None:
+        self.pairings += other.pairings
+        self.compliant += other.compliant
+        self.silent += other.silent
+        for kind, n in other.short.items():
+            self.short[kind] = self.short.get(kind, 0) + n
+
+
+def _norm_alias(norm: Norm) -> str:
+    """The name of the per-pairing count a norm is judged by: the confirmed activities of its kind, or the distinct
+    participants of its kind, side and posts (norms sharing all of these share the count)."""
+    if norm.counts == NormCounts.TIMES:
+        return f"j_times_{norm.kind}"
+    return f"j_people_{norm.kind}_{norm.side or 'both'}_{int(norm.key_staff_only)}"
+
+
+def _norm_count(norm: Norm) -> Count:
+    """The count `_norm_alias(norm)` names, over the pairing's confirmed activities of the semester (`done`)."""
+    if norm.counts == NormCounts.TIMES:
+        return Count("done", distinct=True, filter=Q(done__kind=norm.kind))
+    helper = Q(done__participants__school_id=F("helper_id"))
+    recipient = Q(done__participants__school_id=F("recipient_id"))
+    side = helper if norm.side == Side.HELPER else recipient if norm.side == Side.RECIPIENT else helper | recipient
+    posts = Q(done__participants__post__in=KEY_POSTS) if norm.key_staff_only else Q()
+    return Count("done__participants", distinct=True, filter=Q(done__kind=norm.kind) & side & posts)
+
+
+def _judged_in_database(pairings: Any, semester: Semester, norms: list[Norm]) -> Any:
+    """The pairings of the queryset `pairings` (active in `semester`), one row each with its semester, recipient's
+    county, stage, whether it is compliant, silent, and short of each kind's norm: what `judge` decides, decided by
+    the database from its confirmed activities of the semester (a join, grouped by pairing)."""
+    done = FilteredRelation(
+        "activities", condition=Q(activities__semester_id=semester.pk, activities__status=Confirmation.CONFIRMED)
+    )
+    counts = {_norm_alias(norm): _norm_count(norm) for norm in norms}
+    qs = pairings.order_by().annotate(done=done).annotate(j_done=Count("done", distinct=True), **counts)
+    # The norms applying to each (stage, tier): the same few for every pairing.
+    applying = {(stage, tier): _applying_norms(norms, stage, tier) for stage in Stage.values for tier in Tier.values}
+    compliant = [
+        When(Q(stage=stage, tier=tier, **{f"{_norm_alias(n)}__gte": n.required for n in found}), then=Value(True))
+        for (stage, tier), found in applying.items()
+        if found
+    ]
+    kinds = sorted({n.kind for n in norms}, key=KIND_ORDER.get)
+    short = {}
+    for kind in kinds:
+        whens = []
+        for (stage, tier), found in applying.items():
+            norm = next((n for n in found if n.kind == kind), None)
+            if norm is not None:
+                whens.append(When(Q(stage=stage, tier=tier, **{f"{_norm_alias(norm)}__lt": norm.required}),
+                                  then=Value(True)))  # fmt: skip
+        short[f"j_short_{kind}"] = Case(*whens, default=Value(False), output_field=BooleanField())
+    return qs.annotate(
+        j_semester=Value(semester.pk, output_field=IntegerField()),
+        j_county=F("recipient__county_id"),
+        j_stage=F("stage"),
+        j_compliant=Case(*compliant, default=Value(False), output_field=BooleanField()),
+        j_silent=Case(When(j_done=0, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        **short,
+    ).values("j_semester", "j_county", "j_stage", "j_compliant", "j_silent", *short)
+
+
+def compliance_tally(
+    *, user: Any, semesters: list[Semester], county: County | int | None = None
+) -> dict[int, dict[tuple[int | None, str], Tally]]:
+    """Return, by semester id, the pairings `user` may see that were active on any day of the semester (narrowed
+    to the recipient's `county`) counted per recipient's county and stage as `compliance` judges them. Aggregated
+    in the database: two queries however many pairings and semesters (the norms, and one statement judging each
+    pairing in each semester and counting them per semester, county and stage)."""
+    semesters = list(semesters)
+    tallies: dict[int, dict[tuple[int | None, str], Tally]] = {s.pk: {} for s in semesters}
+    if not semesters:
+        return tallies
+    norms: dict[int, list[Norm]] = defaultdict(list)  # by cycle
+    for norm in Norm.objects.filter(cycle_id__in={s.cycle_id for s in semesters}):
+        norms[norm.cycle_id].append(norm)
+    kinds = sorted({n.kind for cycle_norms in norms.values() for n in cycle_norms}, key=KIND_ORDER.get)
+
+    base = Pairing.objects.for_user(user)
+    if county is not None:
+        base = base.filter(recipient__county=county)
+    parts = []
+    for semester in semesters:
+        part = _judged_in_database(base.active_in(semester), semester, norms.get(semester.cycle_id, []))
+        # Every part has the same columns: a kind without a norm in this semester's cycle is never short.
+        missing = {f"j_short_{k}": Value(False, output_field=BooleanField()) for k in kinds}
+        parts.append(part.annotate(**{k: v for k, v in missing.items() if k not in part.query.annotations}))
+    columns = ["j_semester", "j_county", "j_stage", "j_compliant", "j_silent", *(f"j_short_{k}" for k in kinds)]
+    parts = [part.values(*columns) for part in parts]
+    judged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+    sql, params = judged.query.get_compiler(using=judged.db).as_sql()
+
+    def yes(column: str) -> str:
+        return f"SUM(CASE WHEN {column} THEN 1 ELSE 0 END)"
+
+    shorts = "".join(f", {yes(f'j_short_{k}')}" for k in kinds)
+    query = (
+        f"SELECT j_semester, j_county, j_stage, COUNT(*), {yes('j_compliant')}, {yes('j_silent')}{shorts} "
+        f"FROM ({sql}) judged GROUP BY j_semester, j_county, j_stage"
+    )
+    with connections[judged.db].cursor() as cursor:
+        cursor.execute(query, params)
+        for semester_id, county_id, stage, n, compliant, silent, *short in cursor.fetchall():
+            tallies[semester_id][(county_id, stage)] = Tally(
+                pairings=n,
+                compliant=compliant,
+                silent=silent,
+                short={kind: count for kind, count in zip(kinds, short, strict=True) if count},
+            )
+    return tallies
 
 
 def participant_choices(*, user: Any, pairing: str | None) -> Any:
