@@ -25,7 +25,7 @@ from django.db.models import (
     When,
 )
 
-from pairings.choices import Side, Tier
+from pairings.choices import PairingStatus, Side, Tier
 from pairings.models import Pairing, Semester
 from schools.choices import Stage
 from schools.models import County, School
@@ -278,28 +278,33 @@ def _norm_count(norm: Norm) -> Count:
 def _judged_in_database(pairings: Any, semester: Semester, norms: list[Norm]) -> Any:
     """The pairings of the queryset `pairings` (active in `semester`), one row each with its semester, recipient's
     county, stage, whether it is compliant, silent, and short of each kind's norm: what `judge` decides, decided by
-    the database from its confirmed activities of the semester (a join, grouped by pairing)."""
-    done = FilteredRelation(
+    the database from their confirmed activities of the semester (a join, grouped by pairing)."""
+    confirmed = FilteredRelation(
         "activities", condition=Q(activities__semester_id=semester.pk, activities__status=Confirmation.CONFIRMED)
     )
     counts = {_norm_alias(norm): _norm_count(norm) for norm in norms}
-    qs = pairings.order_by().annotate(done=done).annotate(j_done=Count("done", distinct=True), **counts)
-    # The norms applying to each (stage, tier): the same few for every pairing.
-    applying = {(stage, tier): _applying_norms(norms, stage, tier) for stage in Stage.values for tier in Tier.values}
+    qs = pairings.order_by().annotate(done=confirmed).annotate(j_done=Count("done", distinct=True), **counts)
+    # The norms applying to each (stage, tier): the same few for every pairing. The (stage, tier)s judged alike
+    # share one condition, so that the statement stays short.
+    alike: dict[tuple[tuple[str, int], ...], list[Q]] = defaultdict(list)
+    by_kind: dict[str, dict[tuple[str, int], list[Q]]] = defaultdict(lambda: defaultdict(list))
+    for stage in Stage.values:
+        for tier in Tier.values:
+            found = _applying_norms(norms, stage, tier)
+            if found:
+                alike[tuple((_norm_alias(n), n.required) for n in found)].append(Q(stage=stage, tier=tier))
+            for n in found:
+                by_kind[n.kind][(_norm_alias(n), n.required)].append(Q(stage=stage, tier=tier))
     compliant = [
-        When(Q(stage=stage, tier=tier, **{f"{_norm_alias(n)}__gte": n.required for n in found}), then=Value(True))
-        for (stage, tier), found in applying.items()
-        if found
+        When(reduce(or_, where) & Q(**{f"{alias}__gte": required for alias, required in met}), then=Value(True))
+        for met, where in alike.items()
     ]
-    kinds = sorted({n.kind for n in norms}, key=KIND_ORDER.get)
     short = {}
-    for kind in kinds:
-        whens = []
-        for (stage, tier), found in applying.items():
-            norm = next((n for n in found if n.kind == kind), None)
-            if norm is not None:
-                whens.append(When(Q(stage=stage, tier=tier, **{f"{_norm_alias(norm)}__lt": norm.required}),
-                                  then=Value(True)))  # fmt: skip
+    for kind in sorted(by_kind, key=KIND_ORDER.get):
+        whens = [
+            When(reduce(or_, where) & Q(**{f"{alias}__lt": required}), then=Value(True))
+            for (alias, required), where in by_kind[kind].items()
+        ]
         short[f"j_short_{kind}"] = Case(*whens, default=Value(False), output_field=BooleanField())
     return qs.annotate(
         j_semester=Value(semester.pk, output_field=IntegerField()),
@@ -308,7 +313,16 @@ def _judged_in_database(pairings: Any, semester: Semester, norms: list[Norm]) ->
         j_compliant=Case(*compliant, default=Value(False), output_field=BooleanField()),
         j_silent=Case(When(j_done=0, then=Value(True)), default=Value(False), output_field=BooleanField()),
         **short,
-    ).values("j_semester", "j_county", "j_stage", "j_compliant", "j_silent", *short)
+    )
+
+
+def _active_q(semester: Semester) -> Q:
+    """A pairing active on any day of `semester`, as `Pairing.objects.active_in` says, as a condition."""
+    return (
+        ~Q(status=PairingStatus.PROPOSED)
+        & Q(cycle_id=semester.cycle_id, starts_on__lte=semester.ends_on)
+        & (Q(ended_on__isnull=True) | Q(ended_on__gte=semester.starts_on))
+    )
 
 
 def compliance_tally(
@@ -316,8 +330,10 @@ def compliance_tally(
 ) -> dict[int, dict[tuple[int | None, str], Tally]]:
     """Return, by semester id, the pairings `user` may see that were active on any day of the semester (narrowed
     to the recipient's `county`) counted per recipient's county and stage as `compliance` judges them. Aggregated
-    in the database: two queries however many pairings and semesters (the norms, and one statement judging each
-    pairing in each semester and counting them per semester, county and stage)."""
+    in the database, three queries however many pairings and semesters: the norms; the pairings with confirmed
+    activities in a semester, each judged by them in one statement and counted per semester, county and stage;
+    and the others (every one in a semester with none yet), which are all judged alike with every count zero,
+    counted per county, stage and tier for every semester in one pass."""
     semesters = list(semesters)
     tallies: dict[int, dict[tuple[int | None, str], Tally]] = {s.pk: {} for s in semesters}
     if not semesters:
@@ -330,13 +346,18 @@ def compliance_tally(
     base = Pairing.objects.for_user(user)
     if county is not None:
         base = base.filter(recipient__county=county)
+    with_done = {s.pk: Activity.objects.counted().filter(semester=s).values("pairing_id") for s in semesters}
+
+    # The pairings with confirmed activities: one row each, judged by the database, counted per semester, county
+    # and stage around it.
+    columns = ["j_semester", "j_county", "j_stage", "j_compliant", "j_silent", *(f"j_short_{k}" for k in kinds)]
     parts = []
     for semester in semesters:
-        part = _judged_in_database(base.active_in(semester), semester, norms.get(semester.cycle_id, []))
+        pairings = base.active_in(semester).filter(pk__in=with_done[semester.pk])
+        part = _judged_in_database(pairings, semester, norms.get(semester.cycle_id, []))
         # Every part has the same columns: a kind without a norm in this semester's cycle is never short.
         missing = {f"j_short_{k}": Value(False, output_field=BooleanField()) for k in kinds}
         parts.append(part.annotate(**{k: v for k, v in missing.items() if k not in part.query.annotations}))
-    columns = ["j_semester", "j_county", "j_stage", "j_compliant", "j_silent", *(f"j_short_{k}" for k in kinds)]
     parts = [part.values(*columns) for part in parts]
     judged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
     sql, params = judged.query.get_compiler(using=judged.db).as_sql()
@@ -357,6 +378,36 @@ def compliance_tally(
                 compliant=compliant,
                 silent=silent,
                 short={kind: count for kind, count in zip(kinds, short, strict=True) if count},
+            )
+
+    # The others: silent, every count zero, so judged by their stage and tier alone (`judge` with nothing done).
+    idle = {
+        f"idle_{s.pk}": Count("pk", filter=_active_q(s) & ~Q(pk__in=with_done[s.pk])) for s in semesters
+    }  # fmt: skip
+    groups = (
+        base.filter(cycle_id__in={s.cycle_id for s in semesters})
+        .order_by()
+        .values("stage", "tier", j_county=F("recipient__county_id"))
+        .annotate(**idle)
+    )
+    applying: dict[tuple[int, str, str], list[Norm]] = {}
+    for group in groups:
+        for semester in semesters:
+            n = group[f"idle_{semester.pk}"]
+            if not n:
+                continue
+            key = (semester.cycle_id, group["stage"], group["tier"])
+            if key not in applying:
+                applying[key] = _applying_norms(norms.get(semester.cycle_id, []), group["stage"], group["tier"])
+            found = applying[key]
+            tally = tallies[semester.pk].setdefault((group["j_county"], group["stage"]), Tally())
+            tally.add(
+                Tally(
+                    pairings=n,
+                    compliant=n if found and all(norm.required <= 0 for norm in found) else 0,
+                    silent=n,
+                    short={norm.kind: n for norm in found if norm.required > 0},
+                )
             )
     return tallies
 
