@@ -330,8 +330,9 @@ def compliance_tally(
 ) -> dict[int, dict[tuple[int | None, str], Tally]]:
     """Return, by semester id, the pairings `user` may see that were active on any day of the semester (narrowed
     to the recipient's `county`) counted per recipient's county and stage as `compliance` judges them. Aggregated
-    in the database, three queries however many pairings and semesters: the norms; the pairings with confirmed
-    activities in a semester, each judged by them in one statement and counted per semester, county and stage;
+    in the database, four queries however many pairings and semesters: the norms; the semesters with confirmed
+    activities; the pairings with confirmed activities in such a semester, each judged by them in one statement
+    and counted per semester, county and stage;
     and the others (every one in a semester with none yet), which are all judged alike with every count zero,
     counted per county, stage and tier for every semester in one pass."""
     semesters = list(semesters)
@@ -351,34 +352,43 @@ def compliance_tally(
     # The pairings with confirmed activities: one row each, judged by the database, counted per semester, county
     # and stage around it.
     columns = ["j_semester", "j_county", "j_stage", "j_compliant", "j_silent", *(f"j_short_{k}" for k in kinds)]
+    counted = Activity.objects.counted().filter(semester=OuterRef("pk"))
+    busy = set(
+        Semester.objects.filter(pk__in=[s.pk for s in semesters], cycle_id__in={s.cycle_id for s in semesters})
+        .filter(Exists(counted))
+        .values_list("pk", flat=True)
+    )
     parts = []
-    for semester in semesters:
+    for semester in [s for s in semesters if s.pk in busy]:
         pairings = base.active_in(semester).filter(pk__in=with_done[semester.pk])
         part = _judged_in_database(pairings, semester, norms.get(semester.cycle_id, []))
         # Every part has the same columns: a kind without a norm in this semester's cycle is never short.
         missing = {f"j_short_{k}": Value(False, output_field=BooleanField()) for k in kinds}
         parts.append(part.annotate(**{k: v for k, v in missing.items() if k not in part.query.annotations}))
-    parts = [part.values(*columns) for part in parts]
-    judged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
-    sql, params = judged.query.get_compiler(using=judged.db).as_sql()
+    found: list[tuple] = []
+    if parts:
+        parts = [part.values(*columns) for part in parts]
+        judged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        sql, params = judged.query.get_compiler(using=judged.db).as_sql()
 
-    def yes(column: str) -> str:
-        return f"SUM(CASE WHEN {column} THEN 1 ELSE 0 END)"
+        def yes(column: str) -> str:
+            return f"SUM(CASE WHEN {column} THEN 1 ELSE 0 END)"
 
-    shorts = "".join(f", {yes(f'j_short_{k}')}" for k in kinds)
-    query = (
-        f"SELECT j_semester, j_county, j_stage, COUNT(*), {yes('j_compliant')}, {yes('j_silent')}{shorts} "
-        f"FROM ({sql}) judged GROUP BY j_semester, j_county, j_stage"
-    )
-    with connections[judged.db].cursor() as cursor:
-        cursor.execute(query, params)
-        for semester_id, county_id, stage, n, compliant, silent, *short in cursor.fetchall():
-            tallies[semester_id][(county_id, stage)] = Tally(
-                pairings=n,
-                compliant=compliant,
-                silent=silent,
-                short={kind: count for kind, count in zip(kinds, short, strict=True) if count},
-            )
+        shorts = "".join(f", {yes(f'j_short_{k}')}" for k in kinds)
+        query = (
+            f"SELECT j_semester, j_county, j_stage, COUNT(*), {yes('j_compliant')}, {yes('j_silent')}{shorts} "
+            f"FROM ({sql}) judged GROUP BY j_semester, j_county, j_stage"
+        )
+        with connections[judged.db].cursor() as cursor:
+            cursor.execute(query, params)
+            found = cursor.fetchall()
+    for semester_id, county_id, stage, n, compliant, silent, *short in found:
+        tallies[semester_id][(county_id, stage)] = Tally(
+            pairings=n,
+            compliant=compliant,
+            silent=silent,
+            short={kind: count for kind, count in zip(kinds, short, strict=True) if count},
+        )
 
     # The others: silent, every count zero, so judged by their stage and tier alone (`judge` with nothing done).
     idle = {

@@ -81,8 +81,8 @@ judged AS (
 )
 SELECT p.county_id, p.stage, NULL AS kind, COUNT(*),
     COUNT(*) FILTER (WHERE j.unmet = 0),
-    COUNT(*) FILTER (WHERE NOT EXISTS (SELECT 1 FROM a WHERE a.pairing_id = p.id))
-FROM p LEFT JOIN judged j ON j.id = p.id
+    COUNT(*) FILTER (WHERE d.pairing_id IS NULL)
+FROM p LEFT JOIN judged j ON j.id = p.id LEFT JOIN (SELECT DISTINCT pairing_id FROM a) d ON d.pairing_id = p.id
 GROUP BY p.county_id, p.stage
 UNION ALL
 SELECT county_id, stage, kind, COUNT(*), 0, 0 FROM pn WHERE count < required GROUP BY county_id, stage, kind

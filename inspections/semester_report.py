@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, F, Q
 
 from activities.choices import Confirmation, Kind
 from activities.evidence import activities_with_evidence_flags
@@ -22,7 +22,7 @@ from activities.models import Activity, Norm
 from activities.selectors import ComplianceRow, Tally, compliance, compliance_tally
 from liuzhou_pairing.scope import scope_of
 from pairings.models import Pairing, Semester, WorkPlan
-from pairings.selectors import LateAgreement, coverage, late_agreements, late_work_plans
+from pairings.selectors import LateAgreement, coverage, late_agreement_counts, late_agreements, late_work_plans
 from schools.choices import Stage
 from schools.models import County, School
 
@@ -82,10 +82,10 @@ class Figures:
     # (`compliance`'s rows) read only by a list page.
     tally: Tally = field(default_factory=Tally)
     pairings: Sequence[ComplianceRow] = field(default_factory=list)
-    pending: list[Activity] = field(default_factory=list)
-    flagged: list[Activity] = field(default_factory=list)
+    pending: Sequence[Activity] = field(default_factory=list)
+    flagged: Sequence[Activity] = field(default_factory=list)
     uncovered: list[Uncovered] = field(default_factory=list)
-    agreements: list[LateAgreement] = field(default_factory=list)
+    agreements: Sequence[LateAgreement] = field(default_factory=list)
     work_plans: list[WorkPlan] | None = None
     special: list[SpecialInspection] | None = None  # the county's (one), or every county's on the total row
     rectification: list[RectificationCounts] | None = None
@@ -245,7 +245,26 @@ def semester_report(
         for target in (county_row(cid), stage_row(cid, stage), total):
             target.tally.add(tally)
 
-    # Activities of those pairings awaiting the partner, and those with flagged evidence (two queries).
+    def counted(name: str, counts: dict[tuple[int | None, str], int], load: Callable, key: Callable) -> None:
+        """Give each row the records `load()` returns as a figure `name`: `counts` per (county, stage) counted by
+        the database, the records read only when listed (once for every row), `key(record)` its (county, stage)."""
+        counts = {k: n for k, n in counts.items() if n and wanted(k[0])}
+        for cid, stage in counts:
+            county_row(cid), stage_row(cid, stage)
+        everything = Listed(sum(counts.values()), lambda: [r for r in load() if key(r) in counts])
+        for (cid, stage), row in rows.items():
+            n = sum(v for (c, s), v in counts.items() if c == cid and (not stage or s == stage))
+            setattr(row, name, Listed(n, lambda cid=cid, stage=stage: [
+                r for r in everything if key(r)[0] == cid and (not stage or key(r)[1] == stage)
+            ]))  # fmt: skip
+        setattr(total, name, everything)
+
+    def per_place(qs: Any) -> dict[tuple[int | None, str], int]:
+        found = qs.order_by().values(cid=F("pairing__recipient__county_id"), stage=F("pairing__stage"))
+        return {(r["cid"], r["stage"]): r["n"] for r in found.annotate(n=Count("pk"))}
+
+    # Activities of those pairings awaiting the partner, and those with flagged evidence: counted per county and
+    # stage (two queries), read only for a list.
     seen = Pairing.objects.for_user(user).active_in(semester)
     activities = (
         Activity.objects.filter(semester=semester, pairing__in=seen)
@@ -254,10 +273,14 @@ def semester_report(
     )
     if county_id is not None:
         activities = activities.filter(pairing__recipient__county=county_id)
-    for activity in activities.filter(status=Confirmation.PENDING):
-        add("pending", activity.pairing.recipient.county_id, activity.pairing.stage, activity)
-    for activity in activities_with_evidence_flags(activities).filter(Q(reused=True) | Q(doubtful_photos=True)):
-        add("flagged", activity.pairing.recipient.county_id, activity.pairing.stage, activity)
+    pending = activities.filter(status=Confirmation.PENDING)
+    flagged = activities_with_evidence_flags(activities).filter(Q(reused=True) | Q(doubtful_photos=True))
+
+    def place_of(activity: Activity) -> tuple[int | None, str]:
+        return activity.pairing.recipient.county_id, activity.pairing.stage
+
+    counted("pending", per_place(pending), lambda: list(pending), place_of)
+    counted("flagged", per_place(flagged), lambda: list(flagged), place_of)
 
     # Coverage gaps of the cycle by the pairings active in the semester, even those ended since (two queries).
     for gap in coverage(cycle=cycle, user=user, county=county_id, semester=semester):
@@ -266,11 +289,20 @@ def semester_report(
             for school in gap.uncovered:
                 add("uncovered", cid, gap.stage, Uncovered(county=gap.county, stage=gap.stage, school=school))
 
-    # Agreements of the pairings active in the semester unsigned after the deadline or signed late (one query).
-    for late in late_agreements(cycle=cycle, user=user, today=today, semester=semester):
-        cid = late.pairing.recipient.county_id
-        if wanted(cid) and (scope.everything or cid == scope.county_id):
-            add("agreements", cid, late.pairing.stage, late)
+    # Agreements of the pairings active in the semester unsigned after the deadline or signed late: counted (one
+    # query), read only for a list.
+    late = {"cycle": cycle, "user": user, "today": today, "semester": semester}
+    late_counts = {
+        key: n
+        for key, n in late_agreement_counts(**late).items()
+        if scope.everything or key[0] == scope.county_id
+    }  # fmt: skip
+    counted(
+        "agreements",
+        late_counts,
+        lambda: late_agreements(**late),
+        lambda late: (late.pairing.recipient.county_id, late.pairing.stage),
+    )
 
     # Per county only: work plans missing or late (one query) ...
     for plan in late_work_plans(cycle=cycle, user=user, today=today):

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, QuerySet, Value
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -209,23 +209,41 @@ class LateAgreement:
         return self.signed_on is None
 
 
+def _late_agreements(cycle: Cycle, user: Any, today: datetime.date, semester: Semester | None) -> QuerySet[Pairing]:
+    qs = _active(cycle, semester).for_user(user)
+    late = Q(agreement__signed_on__gt=cycle.agreement_deadline)
+    if today > cycle.agreement_deadline:
+        late |= Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
+    return qs.filter(late)
+
+
 def late_agreements(
     *, cycle: Cycle, user: Any, today: datetime.date, semester: Semester | None = None
 ) -> list[LateAgreement]:
     """Return the active pairings `user` may see whose agreement was signed after the deadline, or is still
     unsigned once the deadline has passed (R26); given `semester`, the pairings active on any day of it rather
     than those active today. One query."""
-    qs = _active(cycle, semester).for_user(user)
-    late = Q(agreement__signed_on__gt=cycle.agreement_deadline)
-    if today > cycle.agreement_deadline:
-        late |= Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
-    qs = qs.filter(late).select_related("helper", "recipient__county", "agreement")
+    qs = _late_agreements(cycle, user, today, semester).select_related("helper", "recipient__county", "agreement")
     qs = qs.order_by("helper__name", "recipient__name")
     result = []
     for pairing in qs:
         agreement = getattr(pairing, "agreement", None)
         result.append(LateAgreement(pairing=pairing, signed_on=agreement.signed_on if agreement else None))
     return result
+
+
+def late_agreement_counts(
+    *, cycle: Cycle, user: Any, today: datetime.date, semester: Semester | None = None
+) -> dict[tuple[int | None, str], int]:
+    """Return how many of `late_agreements` there are per recipient's county and stage, counted by the database.
+    One query."""
+    counts = (
+        _late_agreements(cycle, user, today, semester)
+        .order_by()
+        .values("stage", county=F("recipient__county_id"))
+        .annotate(n=Count("pk"))
+    )
+    return {(row["county"], row["stage"]): row["n"] for row in counts}
 
 
 def late_work_plans(*, cycle: Cycle, user: Any, today: datetime.date) -> list[WorkPlan]:
