@@ -242,7 +242,12 @@ class Activity(Versioned):
                 violation_error_message=_("A rejected activity gives the reason."),
             )
         ]
-        indexes = [models.Index(fields=["pairing", "semester", "status"], name="activity_pairing_semester_idx")]
+        indexes = [
+            models.Index(fields=["pairing", "semester", "status"], name="activity_pairing_semester_idx"),
+            # A semester's confirmed (or pending) activities, and the pairings having them, without reading the
+            # other semesters' (the compliance engine's and the semester report's counts).
+            models.Index(fields=["semester", "status", "pairing"], name="activity_semester_status_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.date} {self.get_kind_display()}"

@@ -170,10 +170,13 @@ def coverage(*, cycle: Cycle, user: Any, county: Any = None, semester: Semester 
         for stage in Stage.values
     ]
     uncovered = parts[0].union(*parts[1:], all=True).order_by("name", "id")
-    for stage, pk, name, school_type, ownership, county_id in uncovered:
-        school = School(id=pk, name=name, school_type=school_type, ownership=ownership, county_id=county_id)
-        school._state.adding = False
-        school._state.db = schools.db
+    columns = ["id", "name", "school_type", "ownership", "county_id"]
+    loaded = [f.attname for f in School._meta.concrete_fields if f.attname in columns]  # in the model's order
+    for stage, *values in uncovered:
+        by_name = dict(zip(columns, values, strict=True))
+        # The other fields deferred, as by `only()`.
+        school = School.from_db(schools.db, loaded, [by_name[name] for name in loaded])
+        county_id = school.county_id
         school._state.fields_cache["county"] = counties.get(county_id)
         rows[(county_id, stage)].uncovered.append(school)
     stage_order = {s: i for i, s in enumerate(Stage.values)}
