@@ -248,6 +248,9 @@ class Activity(Versioned):
             models.Index(fields=["pairing", "semester", "status"], name="activity_pairing_semester_idx"),
             # The lists' order (newest first): their first page is read from it, not sorted from the whole table.
             models.Index(fields=["date", "id"], name="activity_date_idx"),
+            # A semester's confirmed (or pending) activities, and the pairings having them, without reading the
+            # other semesters' (the compliance engine's and the semester report's counts).
+            models.Index(fields=["semester", "status", "pairing"], name="activity_semester_status_idx"),
         ]
 
     def __str__(self) -> str:

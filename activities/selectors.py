@@ -10,13 +10,27 @@ from functools import reduce
 from operator import or_
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, Value
+from django.db import connections
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    IntegerField,
+    OuterRef,
+    Q,
+    Value,
+    When,
+)
 
-from pairings.choices import Side
+from pairings.choices import PairingStatus, Side, Tier
 from pairings.models import Pairing, Semester
+from schools.choices import Stage
 from schools.models import County, School
 
-from .choices import Kind, NormCounts, Post
+from .choices import Confirmation, Kind, NormCounts, Post
 from .models import Activity, Norm
 
 # The posts a norm of key staff counts (R20: 骨干, and the school's leaders).
@@ -221,6 +235,191 @@ def judge(
                 if school_id in schools and (post in KEY_POSTS or not norm.key_staff_only)
             )
         row.norms[norm.kind] = NormCount(kind=norm.kind, counts=norm.counts, count=count, required=norm.required)
+
+
+@dataclass
+class Tally:
+    """The pairings of one county (the recipient's) and stage active in a semester, counted as `compliance` judges
+    them: how many, how many met every norm, how many had no confirmed activity, and per kind how many a norm of
+    that kind applies to and did not meet."""
+
+    pairings: int = 0
+    compliant: int = 0
+    silent: int = 0
+    short: dict[str, int] = field(default_factory=dict)
+
+    def add(self, other: "Tally") -> None:
+        self.pairings += other.pairings
+        self.compliant += other.compliant
+        self.silent += other.silent
+        for kind, n in other.short.items():
+            self.short[kind] = self.short.get(kind, 0) + n
+
+
+def _norm_alias(norm: Norm) -> str:
+    """The name of the per-pairing count a norm is judged by: the confirmed activities of its kind, or the distinct
+    participants of its kind, side and posts (norms sharing all of these share the count)."""
+    if norm.counts == NormCounts.TIMES:
+        return f"j_times_{norm.kind}"
+    return f"j_people_{norm.kind}_{norm.side or 'both'}_{int(norm.key_staff_only)}"
+
+
+def _norm_count(norm: Norm) -> Count:
+    """The count `_norm_alias(norm)` names, over the pairing's confirmed activities of the semester (`done`)."""
+    if norm.counts == NormCounts.TIMES:
+        return Count("done", distinct=True, filter=Q(done__kind=norm.kind))
+    helper = Q(done__participants__school_id=F("helper_id"))
+    recipient = Q(done__participants__school_id=F("recipient_id"))
+    side = helper if norm.side == Side.HELPER else recipient if norm.side == Side.RECIPIENT else helper | recipient
+    posts = Q(done__participants__post__in=KEY_POSTS) if norm.key_staff_only else Q()
+    return Count("done__participants", distinct=True, filter=Q(done__kind=norm.kind) & side & posts)
+
+
+def _judged_in_database(pairings: Any, semester: Semester, norms: list[Norm]) -> Any:
+    """The pairings of the queryset `pairings` (active in `semester`), one row each with its semester, recipient's
+    county, stage, whether it is compliant, silent, and short of each kind's norm: what `judge` decides, decided by
+    the database from their confirmed activities of the semester (a join, grouped by pairing)."""
+    confirmed = FilteredRelation(
+        "activities", condition=Q(activities__semester_id=semester.pk, activities__status=Confirmation.CONFIRMED)
+    )
+    counts = {_norm_alias(norm): _norm_count(norm) for norm in norms}
+    qs = pairings.order_by().annotate(done=confirmed).annotate(j_done=Count("done", distinct=True), **counts)
+    # The norms applying to each (stage, tier): the same few for every pairing. The (stage, tier)s judged alike
+    # share one condition, so that the statement stays short.
+    alike: dict[tuple[tuple[str, int], ...], list[Q]] = defaultdict(list)
+    by_kind: dict[str, dict[tuple[str, int], list[Q]]] = defaultdict(lambda: defaultdict(list))
+    for stage in Stage.values:
+        for tier in Tier.values:
+            found = _applying_norms(norms, stage, tier)
+            if found:
+                alike[tuple((_norm_alias(n), n.required) for n in found)].append(Q(stage=stage, tier=tier))
+            for n in found:
+                by_kind[n.kind][(_norm_alias(n), n.required)].append(Q(stage=stage, tier=tier))
+    compliant = [
+        When(reduce(or_, where) & Q(**{f"{alias}__gte": required for alias, required in met}), then=Value(True))
+        for met, where in alike.items()
+    ]
+    short = {}
+    for kind in sorted(by_kind, key=KIND_ORDER.get):
+        whens = [
+            When(reduce(or_, where) & Q(**{f"{alias}__lt": required}), then=Value(True))
+            for (alias, required), where in by_kind[kind].items()
+        ]
+        short[f"j_short_{kind}"] = Case(*whens, default=Value(False), output_field=BooleanField())
+    return qs.annotate(
+        j_semester=Value(semester.pk, output_field=IntegerField()),
+        j_county=F("recipient__county_id"),
+        j_stage=F("stage"),
+        j_compliant=Case(*compliant, default=Value(False), output_field=BooleanField()),
+        j_silent=Case(When(j_done=0, then=Value(True)), default=Value(False), output_field=BooleanField()),
+        **short,
+    )
+
+
+def _active_q(semester: Semester) -> Q:
+    """A pairing active on any day of `semester`, as `Pairing.objects.active_in` says, as a condition."""
+    return (
+        ~Q(status=PairingStatus.PROPOSED)
+        & Q(cycle_id=semester.cycle_id, starts_on__lte=semester.ends_on)
+        & (Q(ended_on__isnull=True) | Q(ended_on__gte=semester.starts_on))
+    )
+
+
+def compliance_tally(
+    *, user: Any, semesters: list[Semester], county: County | int | None = None
+) -> dict[int, dict[tuple[int | None, str], Tally]]:
+    """Return, by semester id, the pairings `user` may see that were active on any day of the semester (narrowed
+    to the recipient's `county`) counted per recipient's county and stage as `compliance` judges them. Aggregated
+    in the database, four queries however many pairings and semesters: the norms; the semesters with confirmed
+    activities; the pairings with confirmed activities in such a semester, each judged by them in one statement
+    and counted per semester, county and stage;
+    and the others (every one in a semester with none yet), which are all judged alike with every count zero,
+    counted per county, stage and tier for every semester in one pass."""
+    semesters = list(semesters)
+    tallies: dict[int, dict[tuple[int | None, str], Tally]] = {s.pk: {} for s in semesters}
+    if not semesters:
+        return tallies
+    norms: dict[int, list[Norm]] = defaultdict(list)  # by cycle
+    for norm in Norm.objects.filter(cycle_id__in={s.cycle_id for s in semesters}):
+        norms[norm.cycle_id].append(norm)
+    kinds = sorted({n.kind for cycle_norms in norms.values() for n in cycle_norms}, key=KIND_ORDER.get)
+
+    base = Pairing.objects.for_user(user)
+    if county is not None:
+        base = base.filter(recipient__county=county)
+    with_done = {s.pk: Activity.objects.counted().filter(semester=s).values("pairing_id") for s in semesters}
+
+    # The pairings with confirmed activities: one row each, judged by the database, counted per semester, county
+    # and stage around it.
+    columns = ["j_semester", "j_county", "j_stage", "j_compliant", "j_silent", *(f"j_short_{k}" for k in kinds)]
+    counted = Activity.objects.counted().filter(semester=OuterRef("pk"))
+    busy = set(
+        Semester.objects.filter(pk__in=[s.pk for s in semesters], cycle_id__in={s.cycle_id for s in semesters})
+        .filter(Exists(counted))
+        .values_list("pk", flat=True)
+    )
+    parts = []
+    for semester in [s for s in semesters if s.pk in busy]:
+        pairings = base.active_in(semester).filter(pk__in=with_done[semester.pk])
+        part = _judged_in_database(pairings, semester, norms.get(semester.cycle_id, []))
+        # Every part has the same columns: a kind without a norm in this semester's cycle is never short.
+        missing = {f"j_short_{k}": Value(False, output_field=BooleanField()) for k in kinds}
+        parts.append(part.annotate(**{k: v for k, v in missing.items() if k not in part.query.annotations}))
+    found: list[tuple] = []
+    if parts:
+        parts = [part.values(*columns) for part in parts]
+        judged = parts[0].union(*parts[1:], all=True) if len(parts) > 1 else parts[0]
+        sql, params = judged.query.get_compiler(using=judged.db).as_sql()
+
+        def yes(column: str) -> str:
+            return f"SUM(CASE WHEN {column} THEN 1 ELSE 0 END)"
+
+        shorts = "".join(f", {yes(f'j_short_{k}')}" for k in kinds)
+        query = (
+            f"SELECT j_semester, j_county, j_stage, COUNT(*), {yes('j_compliant')}, {yes('j_silent')}{shorts} "
+            f"FROM ({sql}) judged GROUP BY j_semester, j_county, j_stage"
+        )
+        with connections[judged.db].cursor() as cursor:
+            cursor.execute(query, params)
+            found = cursor.fetchall()
+    for semester_id, county_id, stage, n, compliant, silent, *short in found:
+        tallies[semester_id][(county_id, stage)] = Tally(
+            pairings=n,
+            compliant=compliant,
+            silent=silent,
+            short={kind: count for kind, count in zip(kinds, short, strict=True) if count},
+        )
+
+    # The others: silent, every count zero, so judged by their stage and tier alone (`judge` with nothing done).
+    idle = {
+        f"idle_{s.pk}": Count("pk", filter=_active_q(s) & ~Q(pk__in=with_done[s.pk])) for s in semesters
+    }  # fmt: skip
+    groups = (
+        base.filter(cycle_id__in={s.cycle_id for s in semesters})
+        .order_by()
+        .values("stage", "tier", j_county=F("recipient__county_id"))
+        .annotate(**idle)
+    )
+    applying: dict[tuple[int, str, str], list[Norm]] = {}
+    for group in groups:
+        for semester in semesters:
+            n = group[f"idle_{semester.pk}"]
+            if not n:
+                continue
+            key = (semester.cycle_id, group["stage"], group["tier"])
+            if key not in applying:
+                applying[key] = _applying_norms(norms.get(semester.cycle_id, []), group["stage"], group["tier"])
+            found = applying[key]
+            tally = tallies[semester.pk].setdefault((group["j_county"], group["stage"]), Tally())
+            tally.add(
+                Tally(
+                    pairings=n,
+                    compliant=n if found and all(norm.required <= 0 for norm in found) else 0,
+                    silent=n,
+                    short={norm.kind: n for norm in found if norm.required > 0},
+                )
+            )
+    return tallies
 
 
 def participant_choices(*, user: Any, pairing: str | None) -> Any:

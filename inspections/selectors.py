@@ -203,6 +203,7 @@ def special_inspections(*, semester: Semester, user: Any) -> list[SpecialInspect
     signed = (
         Inspection.objects.filter(semester=semester, is_special=True, status=InspectionStatus.SIGNED)
         .exclude(county=None)
+        .defer("facts")  # what was frozen at signing (large for a county): not needed here
         .order_by("signed_at", "pk")
     )
     first = {}
@@ -376,6 +377,7 @@ def rectification_list(
             "inspection__pairing__helper",
             "inspection__pairing__recipient",
         )
+        .defer("inspection__facts")  # what was frozen at signing (large for a county): not needed here
     )
     if county_id is not None:
         findings = findings.filter(Q(county_id=county_id) | Q(school__county_id=county_id))

@@ -10,18 +10,19 @@ together (`compliance_by_semester`), by the same rules as the semester's.
 """
 
 import datetime
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, F, Q
 
 from activities.choices import Confirmation, Kind
 from activities.evidence import activities_with_evidence_flags
 from activities.models import Activity, Norm
-from activities.selectors import ComplianceRow, compliance, compliance_by_semester
+from activities.selectors import ComplianceRow, Tally, compliance, compliance_tally
 from liuzhou_pairing.scope import scope_of
 from pairings.models import Pairing, Semester, WorkPlan
-from pairings.selectors import LateAgreement, coverage, late_agreements, late_work_plans
+from pairings.selectors import LateAgreement, coverage, late_agreement_counts, late_agreements, late_work_plans
 from schools.choices import Stage
 from schools.models import County, School
 
@@ -41,6 +42,33 @@ class Uncovered:
     school: School
 
 
+class Listed(Sequence):
+    """The records behind a figure: their number known beforehand (counted by the database), the records
+    themselves read only when something lists them, once."""
+
+    def __init__(self, count: int, load: Callable[[], list[Any]]):
+        self.count = count
+        self.load = load
+        self.loaded: list[Any] | None = None
+
+    def rows(self) -> list[Any]:
+        if self.loaded is None:
+            self.loaded = list(self.load())
+        return self.loaded
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def __getitem__(self, index: Any) -> Any:
+        return self.rows()[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.rows())
+
+
 @dataclass
 class Figures:
     """One row of the report: a county's stage (`stage` set), a county (`stage` ""), or the city (`total`). Each
@@ -50,11 +78,14 @@ class Figures:
     county: County | None
     stage: str = ""
     total: bool = False
-    pairings: list[ComplianceRow] = field(default_factory=list)
-    pending: list[Activity] = field(default_factory=list)
-    flagged: list[Activity] = field(default_factory=list)
+    # The pairings active in the semester, counted by the compliance engine (`compliance_tally`); the records
+    # (`compliance`'s rows) read only by a list page.
+    tally: Tally = field(default_factory=Tally)
+    pairings: Sequence[ComplianceRow] = field(default_factory=list)
+    pending: Sequence[Activity] = field(default_factory=list)
+    flagged: Sequence[Activity] = field(default_factory=list)
     uncovered: list[Uncovered] = field(default_factory=list)
-    agreements: list[LateAgreement] = field(default_factory=list)
+    agreements: Sequence[LateAgreement] = field(default_factory=list)
     work_plans: list[WorkPlan] | None = None
     special: list[SpecialInspection] | None = None  # the county's (one), or every county's on the total row
     rectification: list[RectificationCounts] | None = None
@@ -70,26 +101,29 @@ class Figures:
     def stage_label(self) -> str:
         return str(Stage(self.stage).label) if self.stage else ""
 
-    @property
-    def compliant(self) -> list[ComplianceRow]:
-        return [row for row in self.pairings if row.compliant]
+    def _listed(self, count: int, keep: Callable[[ComplianceRow], bool]) -> Listed:
+        return Listed(count, lambda: [row for row in self.pairings if keep(row)])
 
     @property
-    def not_compliant(self) -> list[ComplianceRow]:
-        return [row for row in self.pairings if not row.compliant]
+    def compliant(self) -> Listed:
+        return self._listed(self.tally.compliant, lambda row: row.compliant)
+
+    @property
+    def not_compliant(self) -> Listed:
+        return self._listed(self.tally.pairings - self.tally.compliant, lambda row: not row.compliant)
 
     @property
     def share(self) -> float | None:
         """The share of compliant pairings, or None with no pairing."""
-        return len(self.compliant) / len(self.pairings) if self.pairings else None
+        return self.tally.compliant / self.tally.pairings if self.tally.pairings else None
 
     @property
-    def silent(self) -> list[ComplianceRow]:
-        return [row for row in self.pairings if row.silent]
+    def silent(self) -> Listed:
+        return self._listed(self.tally.silent, lambda row: row.silent)
 
-    def short_of(self, kind: str) -> list[ComplianceRow]:
+    def short_of(self, kind: str) -> Listed:
         """The pairings a norm of `kind` applies to that did not meet it."""
-        return [row for row in self.pairings if kind in row.norms and not row.norms[kind].met]
+        return self._listed(self.tally.short.get(kind, 0), lambda row: kind in row.norms and not row.norms[kind].met)
 
     @property
     def specials_done(self) -> int | None:
@@ -149,8 +183,9 @@ class SemesterReport:
         return None
 
 
-def _share(rows: list[ComplianceRow]) -> float | None:
-    return sum(r.compliant for r in rows) / len(rows) if rows else None
+def _share(tallies: list[Tally]) -> float | None:
+    pairings = sum(t.pairings for t in tallies)
+    return sum(t.compliant for t in tallies) / pairings if pairings else None
 
 
 def semester_report(
@@ -202,27 +237,50 @@ def semester_report(
         if scope.everything and wanted(cid) or not scope.everything and cid == scope.county_id:
             county_row(cid)
 
-    # The pairings and their norms: the compliance engine (four queries).
-    judged = compliance(user=user, semester=semester, county=county_id)
-    by_pairing = {row.pairing.pk: row for row in judged}
-    for row in judged:
-        add("pairings", row.recipient.county_id, row.stage, row)
+    # The pairings and their norms: the compliance engine counting in the database (two queries), for the
+    # semester and, for the trend, the earlier ones of its cycle.
+    semesters = _trend_semesters(semester, today) if trend else [semester]
+    tallies = compliance_tally(user=user, semesters=semesters, county=county_id)
+    for (cid, stage), tally in tallies[semester.pk].items():
+        for target in (county_row(cid), stage_row(cid, stage), total):
+            target.tally.add(tally)
 
-    # Activities of those pairings awaiting the partner, and those with flagged evidence (two queries).
+    def counted(name: str, counts: dict[tuple[int | None, str], int], load: Callable, key: Callable) -> None:
+        """Give each row the records `load()` returns as a figure `name`: `counts` per (county, stage) counted by
+        the database, the records read only when listed (once for every row), `key(record)` its (county, stage)."""
+        counts = {k: n for k, n in counts.items() if n and wanted(k[0])}
+        for cid, stage in counts:
+            county_row(cid), stage_row(cid, stage)
+        everything = Listed(sum(counts.values()), lambda: [r for r in load() if key(r) in counts])
+        for (cid, stage), row in rows.items():
+            n = sum(v for (c, s), v in counts.items() if c == cid and (not stage or s == stage))
+            setattr(row, name, Listed(n, lambda cid=cid, stage=stage: [
+                r for r in everything if key(r)[0] == cid and (not stage or key(r)[1] == stage)
+            ]))  # fmt: skip
+        setattr(total, name, everything)
+
+    def per_place(qs: Any) -> dict[tuple[int | None, str], int]:
+        found = qs.order_by().values(cid=F("pairing__recipient__county_id"), stage=F("pairing__stage"))
+        return {(r["cid"], r["stage"]): r["n"] for r in found.annotate(n=Count("pk"))}
+
+    # Activities of those pairings awaiting the partner, and those with flagged evidence: counted per county and
+    # stage (two queries), read only for a list.
     seen = Pairing.objects.for_user(user).active_in(semester)
     activities = (
         Activity.objects.filter(semester=semester, pairing__in=seen)
         .select_related("pairing__helper", "pairing__recipient")
         .order_by("date", "pk")
     )
-    for activity in activities.filter(status=Confirmation.PENDING):
-        row = by_pairing.get(activity.pairing_id)
-        if row is not None:
-            add("pending", row.recipient.county_id, row.stage, activity)
-    for activity in activities_with_evidence_flags(activities).filter(Q(reused=True) | Q(doubtful_photos=True)):
-        row = by_pairing.get(activity.pairing_id)
-        if row is not None:
-            add("flagged", row.recipient.county_id, row.stage, activity)
+    if county_id is not None:
+        activities = activities.filter(pairing__recipient__county=county_id)
+    pending = activities.filter(status=Confirmation.PENDING)
+    flagged = activities_with_evidence_flags(activities).filter(Q(reused=True) | Q(doubtful_photos=True))
+
+    def place_of(activity: Activity) -> tuple[int | None, str]:
+        return activity.pairing.recipient.county_id, activity.pairing.stage
+
+    counted("pending", per_place(pending), lambda: list(pending), place_of)
+    counted("flagged", per_place(flagged), lambda: list(flagged), place_of)
 
     # Coverage gaps of the cycle by the pairings active in the semester, even those ended since (two queries).
     for gap in coverage(cycle=cycle, user=user, county=county_id, semester=semester):
@@ -231,11 +289,20 @@ def semester_report(
             for school in gap.uncovered:
                 add("uncovered", cid, gap.stage, Uncovered(county=gap.county, stage=gap.stage, school=school))
 
-    # Agreements of the pairings active in the semester unsigned after the deadline or signed late (one query).
-    for late in late_agreements(cycle=cycle, user=user, today=today, semester=semester):
-        cid = late.pairing.recipient.county_id
-        if wanted(cid) and (scope.everything or cid == scope.county_id):
-            add("agreements", cid, late.pairing.stage, late)
+    # Agreements of the pairings active in the semester unsigned after the deadline or signed late: counted (one
+    # query), read only for a list.
+    late = {"cycle": cycle, "user": user, "today": today, "semester": semester}
+    late_counts = {
+        key: n
+        for key, n in late_agreement_counts(**late).items()
+        if scope.everything or key[0] == scope.county_id
+    }  # fmt: skip
+    counted(
+        "agreements",
+        late_counts,
+        lambda: late_agreements(**late),
+        lambda late: (late.pairing.recipient.county_id, late.pairing.stage),
+    )
 
     # Per county only: work plans missing or late (one query) ...
     for plan in late_work_plans(cycle=cycle, user=user, today=today):
@@ -255,6 +322,11 @@ def semester_report(
         if wanted(cid) and (count.total or cid is not None):
             add("rectification", cid, None, count)
 
+    # Each row's pairings, read by the compliance engine only when a list shows them.
+    for (cid, stage), row in rows.items():
+        row.pairings = Listed(row.tally.pairings, _pairings_of(user, semester, cid, stage))
+    total.pairings = Listed(total.tally.pairings, _pairings_of(user, semester, county_id, "", whole=county_id is None))
+
     counties = []
     county_keys = sorted(
         {cid for cid, _stage in rows},
@@ -268,34 +340,42 @@ def semester_report(
         semester=semester, counties=counties, total=total, kinds=[k for k in Kind.values if k in norm_kinds]
     )
     if trend:
-        report.trend = _trend(user=user, semester=semester, county_id=county_id, today=today, judged=judged)
+        report.trend = _trend(semesters, tallies)
     return report
 
 
-def _trend(
-    *, user: Any, semester: Semester, county_id: int | None, today: datetime.date, judged: list[ComplianceRow]
-) -> list[TrendPoint]:
-    """The compliant share of each semester of `semester`'s cycle that has started by `today`, up to `semester`
-    (whose rows are `judged`): the compliance engine's, at most five queries however many semesters."""
-    semesters = list(
+def _pairings_of(user: Any, semester: Semester, cid: int | None, stage: str, whole: bool = False) -> Callable:
+    """The compliance engine's rows of the pairings of county `cid` (None: the city-administered schools, or with
+    `whole` every county) and `stage` (or every stage)."""
+
+    def load() -> list[ComplianceRow]:
+        among = None if whole or cid is not None else Pairing.objects.filter(recipient__county=None)
+        return compliance(user=user, semester=semester, county=cid, stage=stage or None, among=among)
+
+    return load
+
+
+def _trend_semesters(semester: Semester, today: datetime.date) -> list[Semester]:
+    """The semesters of `semester`'s cycle that have started by `today`, up to `semester` (always included)."""
+    return list(
         Semester.objects.filter(cycle_id=semester.cycle_id, starts_on__lte=semester.starts_on)
         .filter(Q(starts_on__lte=today) | Q(pk=semester.pk))
         .order_by("starts_on")
     )
-    earlier = compliance_by_semester(
-        user=user, semesters=[s for s in semesters if s.pk != semester.pk], county=county_id
-    )
+
+
+def _trend(semesters: list[Semester], tallies: dict[int, dict[tuple[int | None, str], Tally]]) -> list[TrendPoint]:
+    """The compliant share of each of `semesters`, the area's and each county's, from their tallies."""
     points = []
     for each in semesters:
-        rows = judged if each.pk == semester.pk else earlier[each.pk]
-        by_county: dict[int | None, list[ComplianceRow]] = {}
-        for row in rows:
-            by_county.setdefault(row.recipient.county_id, []).append(row)
+        by_county: dict[int | None, list[Tally]] = {}
+        for (cid, _stage), tally in tallies[each.pk].items():
+            by_county.setdefault(cid, []).append(tally)
         points.append(
             TrendPoint(
                 semester=each,
-                share=_share(rows),
-                counties={cid: _share(county_rows) for cid, county_rows in by_county.items()},
+                share=_share(list(tallies[each.pk].values())),
+                counties={cid: _share(county_tallies) for cid, county_tallies in by_county.items()},
             )
         )
     return points

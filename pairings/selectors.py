@@ -9,12 +9,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liuzhou_pairing.scope import scope_of
-from schools.choices import Ownership, Stage
+from schools.choices import STAGES_BY_TYPE, Ownership, Stage, types_serving
 from schools.models import County, School
 
 from .choices import PairingStatus, WorkPlanStatus
@@ -106,41 +106,79 @@ def _active(cycle: Cycle, semester: Semester | None) -> QuerySet[Pairing]:
     return Pairing.objects.filter(cycle=cycle, status=PairingStatus.ACTIVE)
 
 
+def _in_pairing_at(active: QuerySet[Pairing], stage: str) -> Q:
+    """A school (its `pk`) that is the helper, the recipient or the lead school of one of the `active` pairings at
+    `stage`: three `IN (subquery)` tests, which PostgreSQL runs once each as a hashed set."""
+    at_stage = active.filter(stage=stage)
+    return (
+        Q(pk__in=at_stage.values("helper_id"))
+        | Q(pk__in=at_stage.values("recipient_id"))
+        | Q(pk__in=at_stage.exclude(lead_school_id=None).values("lead_school_id"))
+    )
+
+
 def coverage(*, cycle: Cycle, user: Any, county: Any = None, semester: Semester | None = None) -> list[CoverageRow]:
     """Return, per county and stage, the active public schools `user` may see (of `county` only, when given) that
     are in no active pairing of `cycle` at that stage (as helper, recipient or lead school), and the share of
     active private schools that take part. Given `semester`, a pairing counts when it was active on any day of
     that semester (one ended since still covers its schools there), not by its status today.
 
-    Two queries: the (school, stage) pairs of the cycle's active pairings, and the schools themselves.
+    Two queries, both aggregated in the database: the schools counted per county, type and ownership (with, per
+    stage, how many of them are in a pairing at it), and the public schools in no pairing at a stage they serve.
     """
-    covered: set[tuple[int, str]] = set()
     active = _active(cycle, semester)
-    for helper_id, recipient_id, lead_id, stage in active.values_list(
-        "helper_id", "recipient_id", "lead_school_id", "stage"
-    ):
-        covered.update({(helper_id, stage), (recipient_id, stage), (lead_id, stage)})
-
-    schools = School.objects.for_user(user).active().select_related("county")
+    schools = School.objects.for_user(user).active()
     if county is not None:
         schools = schools.filter(county=county)
+    in_pairing = {stage: _in_pairing_at(active, stage) for stage in Stage.values}
+
     rows: dict[tuple[int | None, str], CoverageRow] = {}
-    for school in schools.only(
-        "id", "name", "school_type", "ownership", "county__code", "county__name", "county__short_name"
-    ):
-        for stage in school.stages:
-            key = (school.county_id, stage)
+    counties: dict[int | None, County | None] = {None: None}
+    covered_names = {stage: f"covered_{stage}" for stage in Stage.values}
+    groups = (
+        schools.order_by()
+        .values("county_id", "county__code", "county__name", "county__short_name", "school_type", "ownership")
+        .annotate(n=Count("pk"), **{covered_names[s]: Count("pk", filter=in_pairing[s]) for s in Stage.values})
+    )
+    for group in groups:
+        county_id = group["county_id"]
+        if county_id not in counties:
+            counties[county_id] = County(
+                id=county_id,
+                code=group["county__code"],
+                name=group["county__name"],
+                short_name=group["county__short_name"],
+            )
+        for stage in STAGES_BY_TYPE.get(group["school_type"], ()):
+            key = (county_id, stage)
             row = rows.get(key)
             if row is None:
-                row = rows[key] = CoverageRow(county=school.county, stage=stage)
-            in_pairing = (school.pk, stage) in covered
-            if school.ownership == Ownership.PUBLIC:
-                row.public_total += 1
-                if not in_pairing:
-                    row.uncovered.append(school)
+                row = rows[key] = CoverageRow(county=counties[county_id], stage=stage)
+            if group["ownership"] == Ownership.PUBLIC:
+                row.public_total += group["n"]
             else:
-                row.private_total += 1
-                row.private_participating += in_pairing
+                row.private_total += group["n"]
+                row.private_participating += group[covered_names[stage]]
+
+    # The public schools in no pairing at a stage they serve, one part per stage (one statement).
+    parts = [
+        schools.filter(ownership=Ownership.PUBLIC, school_type__in=types_serving(stage))
+        .exclude(in_pairing[stage])
+        .order_by()
+        .annotate(gap_stage=Value(stage))
+        .values_list("gap_stage", "id", "name", "school_type", "ownership", "county_id")
+        for stage in Stage.values
+    ]
+    uncovered = parts[0].union(*parts[1:], all=True).order_by("name", "id")
+    columns = ["id", "name", "school_type", "ownership", "county_id"]
+    loaded = [f.attname for f in School._meta.concrete_fields if f.attname in columns]  # in the model's order
+    for stage, *values in uncovered:
+        by_name = dict(zip(columns, values, strict=True))
+        # The other fields deferred, as by `only()`.
+        school = School.from_db(schools.db, loaded, [by_name[name] for name in loaded])
+        county_id = school.county_id
+        school._state.fields_cache["county"] = counties.get(county_id)
+        rows[(county_id, stage)].uncovered.append(school)
     stage_order = {s: i for i, s in enumerate(Stage.values)}
     return sorted(rows.values(), key=lambda r: (r.county.code if r.county else "999999", stage_order[r.stage]))
 
@@ -174,23 +212,41 @@ class LateAgreement:
         return self.signed_on is None
 
 
+def _late_agreements(cycle: Cycle, user: Any, today: datetime.date, semester: Semester | None) -> QuerySet[Pairing]:
+    qs = _active(cycle, semester).for_user(user)
+    late = Q(agreement__signed_on__gt=cycle.agreement_deadline)
+    if today > cycle.agreement_deadline:
+        late |= Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
+    return qs.filter(late)
+
+
 def late_agreements(
     *, cycle: Cycle, user: Any, today: datetime.date, semester: Semester | None = None
 ) -> list[LateAgreement]:
     """Return the active pairings `user` may see whose agreement was signed after the deadline, or is still
     unsigned once the deadline has passed (R26); given `semester`, the pairings active on any day of it rather
     than those active today. One query."""
-    qs = _active(cycle, semester).for_user(user)
-    late = Q(agreement__signed_on__gt=cycle.agreement_deadline)
-    if today > cycle.agreement_deadline:
-        late |= Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
-    qs = qs.filter(late).select_related("helper", "recipient__county", "agreement")
+    qs = _late_agreements(cycle, user, today, semester).select_related("helper", "recipient__county", "agreement")
     qs = qs.order_by("helper__name", "recipient__name")
     result = []
     for pairing in qs:
         agreement = getattr(pairing, "agreement", None)
         result.append(LateAgreement(pairing=pairing, signed_on=agreement.signed_on if agreement else None))
     return result
+
+
+def late_agreement_counts(
+    *, cycle: Cycle, user: Any, today: datetime.date, semester: Semester | None = None
+) -> dict[tuple[int | None, str], int]:
+    """Return how many of `late_agreements` there are per recipient's county and stage, counted by the database.
+    One query."""
+    counts = (
+        _late_agreements(cycle, user, today, semester)
+        .order_by()
+        .values("stage", county=F("recipient__county_id"))
+        .annotate(n=Count("pk"))
+    )
+    return {(row["county"], row["stage"]): row["n"] for row in counts}
 
 
 def late_work_plans(*, cycle: Cycle, user: Any, today: datetime.date) -> list[WorkPlan]:
