@@ -621,9 +621,18 @@ def run(seconds: float = 60, users: int = 20, ramp: bool = True, step_seconds: f
 
 
 def _cpu_share(phase: dict) -> dict:
-    """CPU use in a phase as a share of one core (100% = one core busy the whole phase)."""
+    """CPU use in a phase as a share of one core (100% = one core busy the whole phase), and the server's and the
+    database's CPU time per request: on a machine shared with other work the latencies wait for CPU time, the
+    CPU time a request needs does not."""
     cores = os.cpu_count() or 1
     shares = {f"{who}_cpu_pct": round(100 * s / phase["seconds"], 1) for who, s in phase["cpu_seconds"].items()}
+    if phase["requests"]:
+        for who in ("server", "database"):
+            shares[f"{who}_cpu_ms_per_request"] = round(1000 * phase["cpu_seconds"][who] / phase["requests"], 1)
+    try:
+        shares["load_average"] = round(os.getloadavg()[0], 1)
+    except OSError:
+        pass
     return shares | {"cores": cores}
 
 
@@ -652,7 +661,7 @@ def figures(phases: list[dict], *, users: int, seconds: float) -> dict:
         "cpu": _cpu_share(main),
         "max_rate_p95_500": best["rate"] if best else None,
         "ramp": [
-            {key: step[key] for key in ("users", "rate", "p50_ms", "p95_ms", "errors")} | _cpu_share(step)
+            {key: step[key] for key in ("users", "requests", "rate", "p50_ms", "p95_ms", "errors")} | _cpu_share(step)
             for step in steps
         ],
     }

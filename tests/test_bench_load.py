@@ -68,12 +68,19 @@ def test_highest_rate_held_and_the_row():
         "cpu_seconds": {"server": 15.0, "database": 3.0, "client": 1.5},
     }
     for step in steps:
-        step |= {"p50_ms": 1.0, "seconds": 10, "cpu_seconds": {"server": 10.0, "database": 1.0, "client": 1.0}}
+        step |= {
+            "requests": 50,
+            "p50_ms": 1.0,
+            "seconds": 10,
+            "cpu_seconds": {"server": 10.0, "database": 1.0, "client": 1.0},
+        }
     row = figures([main, *steps], users=20, seconds=30)
     assert row["ok"] is False  # p95 384 ms
     assert row["p95_ms"] == 384.0
     assert row["rate"] == 10.0
     assert row["cpu"]["server_cpu_pct"] == 50.0
+    assert row["cpu"]["server_cpu_ms_per_request"] == 50.0  # 15 s over 300 requests
+    assert row["ramp"][0]["server_cpu_ms_per_request"] == 200.0
     assert row["max_rate_p95_500"] == 14.0
     assert "14.0 req/s (4 users" in row["summary"]
     fast = summarize([record(ms) for ms in range(100, 200)], seconds=30) | {
