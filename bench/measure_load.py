@@ -401,13 +401,13 @@ def remove_bench_users(session_keys: list[str] | None = None) -> None:
 
     users = get_user_model().objects.filter(username__startswith=USERNAME_PREFIX)
     names = list(users.values_list("username", flat=True))
-    ids = list(users.values_list("pk", flat=True))
+    profiles = list(Profile.objects.filter(user__in=users).values_list("pk", flat=True))
     if session_keys:
         StoredSession.objects.filter(session_key__in=[k for k in session_keys if k]).delete()
-    Profile.history.filter(user_id__in=ids).delete()
     for model in (AccessLog, AccessAttempt, AccessFailureLog):
         model.objects.filter(username__in=names).delete()
     users.delete()
+    Profile.history.filter(id__in=profiles).delete()  # after: deleting a profile records its deletion
 
 
 def role_of(user) -> str:

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
 
+from accounts.models import Profile
 from bench import measure_load
 from bench.measure_load import MIX, WEIGHTS, figures, highest_rate, percentile, summarize
 from tests.accounts.conftest import land  # noqa: F401
@@ -128,3 +129,5 @@ def test_every_url_of_the_mix_answers_200_for_its_role(acts_with_activity, clien
     keys = list(Session.objects.values_list("session_key", flat=True))
     measure_load.remove_bench_users(keys)
     assert not get_user_model().objects.filter(username__startswith=measure_load.USERNAME_PREFIX).exists()
+    assert not Profile.history.filter(id__in=[a["user"].profile.pk for a in accounts]).exists()
+    assert not Session.objects.filter(session_key__in=keys).exists()
