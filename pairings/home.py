@@ -61,7 +61,7 @@ def warning_counts(*, cycle: Cycle, user: Any) -> list[tuple[County | None, int]
         .values_list("group_county")
         .annotate(n=Count("pk"))
     )
-    counties = County.objects.in_bulk([pk for pk in counts if pk is not None])
+    counties = County.objects.in_bulk()  # a few rows; always one query, with warnings or without
     rows = [(counties.get(pk), n) for pk, n in counts.items()]
     return sorted(rows, key=lambda row: row[0].code if row[0] else "999999")
 
