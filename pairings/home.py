@@ -4,16 +4,18 @@ import datetime
 from collections import Counter
 from typing import Any
 
-from django.db.models import Q
+from django.db.models import Count, Q
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from liuzhou_pairing.home import HomeItem, county_display_name
 from liuzhou_pairing.scope import scope_of
+from schools.models import County
 
 from .choices import PairingStatus, WorkPlanStatus
 from .models import Cycle, Pairing, WorkPlan
-from .selectors import coverage, current_cycle, late_agreements, late_work_plans, warnings_by_county
+from .selectors import coverage, current_cycle, late_work_plans
 
 
 def _report(name: str, cycle: Cycle) -> str:
@@ -45,10 +47,45 @@ def pairing_home_items(*, user: Any, today: datetime.date) -> list[HomeItem]:
     return items
 
 
+def warning_counts(*, cycle: Cycle, user: Any) -> list[tuple[County | None, int]]:
+    """The live pairings of `cycle` with warnings that `user` may see, counted per county as `warnings_by_county`
+    groups them (the arranging county, else the recipient's), in its order: the counts alone, in the database
+    (two queries), where the selector reads every pairing."""
+    counts = dict(
+        Pairing.objects.for_user(user)
+        .filter(cycle=cycle)
+        .live()
+        .with_warnings()
+        .annotate(group_county=Coalesce("arranged_by_county_id", "recipient__county_id"))
+        .order_by()
+        .values_list("group_county")
+        .annotate(n=Count("pk"))
+    )
+    counties = County.objects.in_bulk()  # a few rows; always one query, with warnings or without
+    rows = [(counties.get(pk), n) for pk, n in counts.items()]
+    return sorted(rows, key=lambda row: row[0].code if row[0] else "999999")
+
+
+def late_agreement_counts(*, cycle: Cycle, user: Any, today: datetime.date) -> tuple[int, int]:
+    """(late, of them unsigned): the counts of `late_agreements(cycle=, user=, today=)` and of its rows without a
+    signing date, in one aggregate query."""
+    late = Q(agreement__signed_on__gt=cycle.agreement_deadline)
+    if today > cycle.agreement_deadline:
+        late |= Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
+    unsigned = Q(agreement__isnull=True) | Q(agreement__signed_on__isnull=True)
+    counts = (
+        Pairing.objects.filter(cycle=cycle, status=PairingStatus.ACTIVE)
+        .for_user(user)
+        .filter(late)
+        .aggregate(late=Count("pk"), unsigned=Count("pk", filter=unsigned))
+    )
+    return counts["late"], counts["unsigned"]
+
+
 def _warnings_item(user: Any, cycle: Cycle, per_county: bool) -> HomeItem:
-    groups = warnings_by_county(cycle=cycle, user=user)
-    count = sum(len(g.pairings) for g in groups)
-    details = [(county_display_name(g.county), len(g.pairings)) for g in groups] if per_county else ()
+    groups = warning_counts(cycle=cycle, user=user)
+    count = sum(n for _county, n in groups)
+    details = [(county_display_name(county), n) for county, n in groups] if per_county else ()
     return HomeItem(
         label=_("Pairings with warnings"),
         url=_report("pairings:warnings", cycle),
@@ -77,15 +114,14 @@ def _coverage_item(user: Any, cycle: Cycle, per_county: bool) -> HomeItem:
 
 
 def _agreements_item(user: Any, cycle: Cycle, today: datetime.date) -> HomeItem:
-    rows = late_agreements(cycle=cycle, user=user, today=today)
-    unsigned = sum(1 for row in rows if row.unsigned)
+    late, unsigned = late_agreement_counts(cycle=cycle, user=user, today=today)
     return HomeItem(
         label=_("Agreements not signed or signed late"),
         url=_report("pairings:late_agreements", cycle),
-        count=len(rows),
-        level="danger" if unsigned else "warning" if rows else "ok",
+        count=late,
+        level="danger" if unsigned else "warning" if late else "ok",
         note=_("Not signed: %(unsigned)s; signed late: %(late)s. Deadline: %(deadline)s.")
-        % {"unsigned": unsigned, "late": len(rows) - unsigned, "deadline": cycle.agreement_deadline.isoformat()},
+        % {"unsigned": unsigned, "late": late - unsigned, "deadline": cycle.agreement_deadline.isoformat()},
     )
 
 
