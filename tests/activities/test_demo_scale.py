@@ -1,0 +1,142 @@
+"""The region-scale path of generate_demo: the activities written in bounded chunks through ActivityBatch, refusing
+what activity_save refuses, and the Liuzhou scale making the same records for a seed as before."""
+
+import datetime
+import hashlib
+import io
+
+import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
+from django.db import transaction
+from django.utils import timezone
+
+from activities import demo
+from activities.case_demo import demo_cases_clear
+from activities.choices import Confirmation, EnteredBy, Focus, Form, Kind
+from activities.models import Activity, Evidence
+from activities.services import ActivityBatch, activity_reject, activity_save
+from liuzhou_pairing.actors import SYSTEM
+from pairings.choices import Measure, PairingStatus
+from pairings.models import Pairing, Semester
+
+from .conftest import TODAY
+from .test_demo import fingerprint
+
+pytestmark = pytest.mark.django_db
+
+REASON = demo.REASON
+
+
+def refusal(call) -> str:
+    """Run `call` in a savepoint; return the message it was refused with (nothing is written)."""
+    with pytest.raises((ValidationError, PermissionDenied)) as caught, transaction.atomic():
+        call()
+    error = caught.value
+    return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
+
+
+# Activities the demo's bulk path must refuse as the service refuses them: outside every semester of the cycle,
+# not yet taken place, a focus of another stage, a participant of neither school, a field its model refuses (a
+# negative count, an unknown form), and a rejection without a reason (the model's check constraint).
+BAD = {
+    "before the cycle": ({"date": datetime.date(2015, 10, 10)}, "staff", {}),
+    "in the future": ({"date": TODAY + datetime.timedelta(days=1)}, "staff", {}),
+    "focus of another stage": ({"focus": Focus.CARE_QUALITY}, "staff", {}),
+    "participant of neither school": ({}, "stranger", {}),
+    "negative count": ({"teachers_reached": -1}, "staff", {}),
+    "unknown form": ({"form": "nonsense"}, "staff", {}),
+    "rejected without a reason": ({}, "staff", {"status": Confirmation.REJECTED, "entered_by": EnteredBy.HELPER}),
+}
+
+
+@pytest.mark.parametrize("case", BAD, ids=list(BAD))
+def test_the_bulk_path_refuses_what_the_service_refuses(acts, case):
+    fields, who, decided = BAD[case]
+    people = [acts.other_staff if who == "stranger" else acts.helper_teacher]
+
+    def activity() -> Activity:
+        values = {
+            "pairing": acts.pairing, "date": datetime.date(2016, 10, 10), "form": Form.TEACHING_DELIVERY,
+            "measure": Measure.TEACHER_DEVELOPMENT, "kind": Kind.TEACHING_DELIVERY, "teachers_reached": 5,
+            "is_demo": True,
+        }  # fmt: skip
+        values.update(fields)
+        return Activity(**values)
+
+    def bulk():
+        batch = ActivityBatch(actor=SYSTEM, today=TODAY, reason=REASON)
+        batch.add(activity(), people, **decided)
+        batch.save()
+
+    def service():
+        if decided:  # through the services, the helper enters it and the recipient rejects it
+            saved = activity_save(activity=activity(), participants=people, actor=acts.users["helper"], today=TODAY)
+            activity_reject(activity=saved, actor=acts.users["recipient"], reason=" ", today=TODAY)
+        else:
+            activity_save(activity=activity(), participants=people, actor=SYSTEM, reason=REASON, today=TODAY)
+
+    said = refusal(bulk)
+    assert said and said == refusal(service)
+    assert not Activity.objects.exists()
+
+
+def test_the_bulk_path_writes_a_good_activity_as_the_service_does(acts):
+    batch = ActivityBatch(actor=SYSTEM, today=TODAY, reason=REASON)
+    batch.add(
+        Activity(pairing=acts.pairing, date=datetime.date(2016, 10, 10), form=Form.TEACHING_DELIVERY,
+                 measure=Measure.TEACHER_DEVELOPMENT, kind=Kind.TEACHING_DELIVERY, teachers_reached=5),
+        [acts.helper_teacher], entered_by=EnteredBy.HELPER,
+    )  # fmt: skip
+    (bulk,) = batch.save()
+    service = activity_save(
+        activity=Activity(pairing=acts.pairing, date=datetime.date(2016, 10, 11), form=Form.TEACHING_DELIVERY,
+                          measure=Measure.TEACHER_DEVELOPMENT, kind=Kind.TEACHING_DELIVERY, teachers_reached=5),
+        participants=[acts.helper_teacher], actor=SYSTEM, reason=REASON, today=TODAY,
+    )  # fmt: skip
+    for saved in (bulk, service):
+        saved.refresh_from_db()
+        assert (saved.semester.token, saved.version, saved.history.count()) == ("2016-1", 1, 1)
+        assert list(saved.participants.all()) == [acts.helper_teacher]
+
+
+def digest() -> str:
+    return hashlib.sha256(repr(fingerprint()).encode()).hexdigest()
+
+
+# What `generate_demo --seed 3` made at Liuzhou scale (with tests/conftest.py's sample) before the region path was
+# added: the same seed must keep making the same activities, participants and evidence.
+LIUZHOU_SEED_3 = "dfc4d1cb5d1a84699bba238a81ace50a1a52651186fe35343249ac669e85b089"
+
+
+def test_liuzhou_scale_makes_the_same_records_whatever_the_chunk(monkeypatch):
+    call_command("load_liuzhou", stdout=io.StringIO())
+    monkeypatch.setattr(demo, "CHUNK", 10_000)
+    call_command("generate_demo", seed=3, stdout=io.StringIO())
+    whole = digest()
+    assert Activity.objects.filter(is_demo=True).count() > 500 and Evidence.objects.count() > 0
+    monkeypatch.setattr(demo, "CHUNK", 7)  # many chunks: the same records
+    call_command("generate_demo", seed=3, stdout=io.StringIO())
+    assert digest() == whole == LIUZHOU_SEED_3
+
+
+def test_region_scale_records_every_semester_begun(monkeypatch):
+    """The region's activities cover every semester of the cycle begun by today, for every sampled pairing that is
+    not silent, with the latest semester's work still being confirmed and a few files of evidence."""
+    call_command("load_liuzhou", stdout=io.StringIO())
+    call_command("generate_demo", seed=4, stdout=io.StringIO())
+    monkeypatch.setattr(demo, "CHUNK", 5)
+    monkeypatch.setattr(demo, "EVIDENCE_ACTIVITIES", {"liuzhou": 40, "region": 12})
+    with transaction.atomic():
+        demo_cases_clear()  # the cases on the Liuzhou run's activities go first, as generate_demo clears them
+        count, _note = demo.demo_activities_generate(seed=4, scale="region")
+    made = Activity.objects.filter(is_demo=True)
+    cycle = Pairing.objects.filter(helper__is_demo=True).first().cycle
+    begun = Semester.objects.filter(cycle=cycle, starts_on__lte=timezone.localdate()).order_by("starts_on")
+    assert set(made.values_list("semester", flat=True)) == set(begun.values_list("pk", flat=True))
+    assert len(begun) > demo.SEMESTERS["liuzhou"]
+    sampled = Pairing.objects.filter(cycle=cycle, status=PairingStatus.ACTIVE).count() // demo.SAMPLE["region"]
+    assert made.values("pairing").distinct().count() >= 0.8 * sampled
+    assert set(made.filter(status=Confirmation.PENDING).values_list("semester", flat=True)) == {begun.last().pk}
+    assert Evidence.objects.values("activity").distinct().count() == 12
+    assert count > made.count()  # staff and evidence counted too
