@@ -8,13 +8,13 @@ import io
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from activities import demo
 from activities.case_demo import demo_cases_clear
 from activities.choices import Confirmation, EnteredBy, Focus, Form, Kind
-from activities.models import Activity, Evidence
+from activities.models import Activity, DifficultyHelp, Evidence
 from activities.services import ActivityBatch, activity_reject, activity_save
 from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import Measure, PairingStatus
@@ -140,3 +140,64 @@ def test_region_scale_records_every_semester_begun(monkeypatch):
     assert set(made.filter(status=Confirmation.PENDING).values_list("semester", flat=True)) == {begun.last().pk}
     assert Evidence.objects.values("activity").distinct().count() == 12
     assert count > made.count()  # staff and evidence counted too
+
+
+def rows(activities) -> list[tuple]:
+    """What is stored for `activities`: every column but the id, date and times, the participants, the
+    children helped and the history row, in the order written."""
+    pks = [a.pk for a in activities]
+    unequal = ("id", "date", "created_at", "decided_at")
+    fields = [f.attname for f in Activity._meta.concrete_fields if f.attname not in unequal]
+    stored = {row["id"]: row for row in Activity.objects.filter(pk__in=pks).values("id", *fields)}
+    history = {
+        row["id"]: row
+        for row in Activity.history.filter(id__in=pks).values(
+            "id", *fields, "history_type", "history_change_reason", "history_user_id"
+        )
+    }
+    people = Activity.participants.through.objects.filter(activity_id__in=pks)
+    helped = DifficultyHelp.objects.filter(activity_id__in=pks)
+    return [
+        (
+            tuple(stored[pk][f] for f in fields),
+            tuple(v for k, v in history[pk].items() if k != "id"),
+            tuple(sorted(people.filter(activity_id=pk).values_list("staff_id", flat=True))),
+            tuple(helped.filter(activity_id=pk).values_list("child_kind", "children", "help_kind", "version")),
+            DifficultyHelp.history.filter(activity_id=pk).count(),
+        )
+        for pk in pks
+    ]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="COPY is PostgreSQL's (scripts/with-postgres)")
+def test_the_copied_batch_writes_what_the_activity_batch_writes(acts):
+    """The demo's batch writes by COPY on PostgreSQL: the same rows, history, participants and children helped as
+    ActivityBatch's INSERTs (a text with a tab, a newline and a backslash survives), and the same refusals."""
+
+    def fill(batch, day):
+        batch.add(
+            Activity(pairing=acts.pairing, date=datetime.date(2016, 10, day), form=Form.TEACHING_DELIVERY,
+                     measure=Measure.TEACHER_DEVELOPMENT, kind=Kind.TEACHING_DELIVERY, teachers_reached=5,
+                     description="送教\t示范课\n评课 \\ 反思", is_demo=True),
+            [acts.helper_teacher, acts.recipient_key], entered_by=EnteredBy.HELPER, status=Confirmation.REJECTED,
+            rejection_reason="日期有误",
+        )  # fmt: skip
+        batch.add(
+            Activity(pairing=acts.pairing, date=datetime.date(2016, 10, day), form=Form.HOME_SCHOOL,
+                     measure=Measure.STUDENTS_IN_DIFFICULTY, kind=Kind.STUDENTS_IN_DIFFICULTY, is_demo=True),
+            [acts.helper_teacher], helped=[DifficultyHelp(child_kind="orphan", children=2, help_kind="tutoring")],
+        )  # fmt: skip
+        return batch.save()
+
+    plain = fill(ActivityBatch(actor=SYSTEM, today=TODAY, reason=REASON), 10)
+    copied = fill(demo.CopiedActivityBatch(actor=SYSTEM, today=TODAY, reason=REASON), 11)
+    assert rows(copied) == rows(plain)
+    assert Activity.objects.get(pk=copied[0].pk).description == "送教\t示范课\n评课 \\ 反思"
+    # A new activity after the copied ones takes the next id of the table's sequence.
+    (after,) = fill(ActivityBatch(actor=SYSTEM, today=TODAY, reason=REASON), 12)[:1]
+    assert after.pk > max(a.pk for a in copied)
+    # The same activity again is refused against what is stored, as ActivityBatch refuses it.
+    batch = demo.CopiedActivityBatch(actor=SYSTEM, today=TODAY, reason=REASON)
+    assert refusal(lambda: fill(batch, 11)) == refusal(
+        lambda: fill(ActivityBatch(actor=SYSTEM, today=TODAY, reason=REASON), 11)
+    )
