@@ -106,7 +106,7 @@ def _delete(queryset) -> int:
     return queryset._raw_delete(queryset.db)
 
 
-def _chunks(ids: list[int], size: int = 2000):
+def _chunks(ids: list[int], size: int = 20_000):
     for start in range(0, len(ids), size):
         yield ids[start : start + size]
 
