@@ -4,6 +4,7 @@ what activity_save refuses, and the Liuzhou scale making the same records for a 
 import datetime
 import hashlib
 import io
+import re
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -116,8 +117,12 @@ def test_liuzhou_scale_makes_the_same_records_whatever_the_chunk(monkeypatch):
     whole = digest()
     assert Activity.objects.filter(is_demo=True).count() > 500 and Evidence.objects.count() > 0
     monkeypatch.setattr(demo, "CHUNK", 7)  # many chunks: the same records
-    call_command("generate_demo", seed=3, stdout=io.StringIO())
+    output = io.StringIO()
+    call_command("generate_demo", seed=3, stdout=output)
     assert digest() == whole == LIUZHOU_SEED_3
+    # Each step says how many records it made in how long, wall and CPU time; the run says its total.
+    assert re.search(r"^demo_activities_generate: \d+ \(\d+\.\d s, \d+\.\d s CPU\)", output.getvalue(), re.M)
+    assert re.search(r"in \d+\.\d min, \d+\.\d min CPU\.", output.getvalue())
 
 
 def test_region_scale_records_every_semester_begun(monkeypatch):
