@@ -13,15 +13,26 @@ from itertools import cycle as round_robin
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
 
+from liuzhou_pairing.access import full_clean, require, save_checked_many
 from liuzhou_pairing.actors import SYSTEM
+from liuzhou_pairing.scope import scope_of
 from schools.choices import Location, Ownership, SchoolType, Stage, Standing
 from schools.models import County, School
 
-from .choices import ArrangedBy, PairingStatus, Tier, WorkPlanStatus
+from .choices import ArrangedBy, Measure, PairingStatus, ProblemStatus, Side, Tier, WorkPlanStatus
 from .liuzhou import liuzhou_cycle
-from .models import Agreement, Pairing, Problem, WorkPlan, WorkPlanAttachment
-from .services import PairingBatch, agreement_save, work_plan_review, work_plan_submit, work_plan_tables_attach
+from .models import Agreement, Pairing, Problem, Semester, WorkPlan, WorkPlanAttachment
+from .services import (
+    AGREEMENT_FIELDS,
+    PairingBatch,
+    agreement_editable_fields,
+    agreement_save,
+    work_plan_review,
+    work_plan_submit,
+    work_plan_tables_attach,
+)
 
 LEAVE_OUT = 1 / 70
 VILLAGE_VILLAGE = 0.05
@@ -201,13 +212,25 @@ RETURN_REASON = "演示数据：结对安排表缺少联系人和电话，请补
 DEMO_PDF = b"%PDF-1.4\n% demo\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
 
 
+def _raw_delete(queryset) -> int:
+    """Delete the rows of `queryset` in one statement, without per-row signals (which would write a history row
+    for each): the demo's records go with their history, deleted here too."""
+    return queryset._raw_delete(queryset.db)
+
+
 def demo_records_clear(**kwargs) -> int:
     """Remove the demo agreements (with their problems and history) and put the work plans filled in as demo data
     back to "not submitted", as they were; real agreements and plans are never touched."""
-    agreements = Agreement.objects.filter(is_demo=True)
-    Problem.objects.filter(agreement__in=agreements).delete()
-    Agreement.history.filter(is_demo=True).delete()
-    count, _ = agreements.delete()
+    agreements = list(Agreement.objects.filter(is_demo=True).values_list("pk", flat=True))
+    count = 0
+    for start in range(0, len(agreements), 5000):
+        chunk = agreements[start : start + 5000]
+        problems = Problem.objects.filter(agreement_id__in=chunk)
+        _raw_delete(Problem.history.filter(id__in=problems.values("pk")))
+        _raw_delete(problems)
+        _raw_delete(Agreement.history.filter(id__in=chunk))
+        count += _raw_delete(Agreement.objects.filter(pk__in=chunk))
+    _raw_delete(Agreement.history.filter(is_demo=True))
     plans = WorkPlan.objects.filter(is_demo=True)
     WorkPlan.history.filter(is_demo=True).delete()
     WorkPlanAttachment.objects.filter(work_plan__in=plans).delete()
@@ -273,4 +296,106 @@ def demo_records_generate(*, seed: int, scale: str = "liuzhou") -> int:
     plans = WorkPlan.objects.filter(cycle=cycle, status=WorkPlanStatus.MISSING).select_related("cycle")
     for i, plan in enumerate(plans.order_by("county__code", "school__name")):
         count += _demo_work_plan(plan, WORK_PLAN_STATES[i % len(WORK_PLAN_STATES)], rng)
+    if scale == "region":
+        count += demo_agreements_bulk(cycle, rng)
+    return count
+
+
+# --- The region's agreements: one for (nearly) every demo pairing, with its problems and countermeasures ---------
+
+# At region scale the pairings without an agreement after the sample above get one each, this share of them signed
+# (on time or late); the rest stay unsigned so that the reports have some to find.
+UNSIGNED_SHARE = 0.08
+AGREEMENT_CHUNK = 2000
+PROBLEMS = (
+    ("教师课堂教学方法单一，学生参与度不高", "帮扶校骨干教师每学期送教，开展同课异构和评课",
+     Measure.TEACHING, Side.BOTH),
+    ("学校管理制度不健全，教学常规落实不到位", "帮扶校派管理骨干驻校指导，修订教学常规制度",
+     Measure.MANAGEMENT, Side.HELPER),
+    ("青年教师比例高，缺少骨干引领", "受援校教师到帮扶校跟岗学习，师徒结对培养",
+     Measure.TEACHER_DEVELOPMENT, Side.RECIPIENT),
+    ("图书和教学设备不足", "帮扶校捐赠图书和教学设备，共享数字资源", Measure.SCHOOL_CONDITIONS, Side.HELPER),
+    ("留守儿童较多，学业和心理关爱不足", "两校联合开展家访和结对辅导", Measure.STUDENTS_IN_DIFFICULTY, Side.BOTH),
+)  # fmt: skip
+
+
+class DemoAgreements:
+    """Agreements and their problems written in bulk on `agreement_save`'s and `problem_save`'s terms: the actor may
+    record agreements and problems, each pairing lies in its area and has not ended, the fields are ones the actor
+    may set, one agreement per pairing (the stored ones read once per chunk), every row validated as the service
+    validates it (`full_clean`); `save_checked_many` writes them with their history and re-checks the actor's
+    area."""
+
+    def __init__(self, actor, cycle, rng: random.Random) -> None:
+        scope = scope_of(actor)
+        require(
+            scope.city or (scope.writes and bool(scope.county_id)),
+            _("Agreements are recorded by the city bureau and county bureaus."),
+        )
+        self.actor, self.cycle, self.rng = actor, cycle, rng
+        self.semesters = list(Semester.objects.filter(cycle=cycle).order_by("starts_on"))
+
+    def agreement(self, pairing: Pairing) -> Agreement:
+        agreement = Agreement(pairing=pairing, is_demo=True, plan="演示数据：一对帮扶一精准方案。")
+        if self.rng.random() >= UNSIGNED_SHARE:
+            late = self.rng.random() < 0.15
+            days = self.rng.randint(10, 90) if late else -self.rng.randint(1, 20)
+            agreement.signed_on = self.cycle.agreement_deadline + datetime.timedelta(days=days)
+            agreement.helper_signatory = f"{self.rng.choice(SURNAMES)}校长"
+            agreement.recipient_signatory = f"{self.rng.choice(SURNAMES)}校长"
+        return agreement
+
+    def problems(self, agreement: Agreement) -> list[Problem]:
+        chosen = self.rng.sample(PROBLEMS, self.rng.randint(1, 3))
+        return [
+            Problem(
+                agreement=agreement, problem=problem, countermeasure=countermeasure, measure=measure,
+                responsible_side=side,
+                target_semester=self.rng.choice(self.semesters) if self.semesters else None,
+                status=self.rng.choice((ProblemStatus.OPEN, ProblemStatus.IN_PROGRESS, ProblemStatus.RESOLVED)),
+            )
+            for problem, countermeasure, measure, side in chosen
+        ]  # fmt: skip
+
+    def write(self, pairings: list[Pairing]) -> int:
+        """Check and write an agreement with its problems for each of `pairings`; return how many records."""
+        ids = [p.pk for p in pairings]
+        if len(set(ids)) != len(ids):
+            raise ValueError("DemoAgreements.write takes each pairing once.")
+        open_ = set(
+            Pairing.objects.for_user(self.actor).exclude(status=PairingStatus.ENDED).filter(pk__in=ids)
+            .values_list("pk", flat=True)
+        )  # fmt: skip
+        require(all(pk in open_ for pk in ids), _("You may not record an agreement for this pairing."))
+        # A pairing that has an agreement already is refused by the uniqueness check, as agreement_save refuses it.
+        taken = set(Agreement.objects.filter(pairing_id__in=ids).values_list("pairing_id", flat=True))
+        agreements, problems = [], []
+        for pairing in pairings:
+            agreement = self.agreement(pairing)
+            require(
+                not set(AGREEMENT_FIELDS) - agreement_editable_fields(self.actor, agreement),
+                _("You may not record an agreement for this pairing."),
+            )
+            full_clean(agreement, unique=pairing.pk in taken)
+            agreements.append(agreement)
+        save_checked_many(agreements, actor=self.actor)
+        for agreement in agreements:
+            for problem in self.problems(agreement):
+                problem.agreement_id = agreement.pk
+                full_clean(problem)
+                problems.append(problem)
+        save_checked_many(problems, actor=self.actor)
+        return len(agreements) + len(problems)
+
+
+def demo_agreements_bulk(cycle, rng: random.Random) -> int:
+    """Give every active demo pairing of `cycle` still without an agreement one, with its problems, written in bulk
+    through `DemoAgreements`; return how many records."""
+    without = Pairing.objects.filter(cycle=cycle, status=PairingStatus.ACTIVE, agreement__isnull=True)
+    without = without.filter(Q(helper__is_demo=True) | Q(recipient__is_demo=True)).select_related("cycle")
+    pairings = list(without.order_by("pk"))
+    writer = DemoAgreements(SYSTEM, cycle, rng)
+    count = 0
+    for start in range(0, len(pairings), AGREEMENT_CHUNK):
+        count += writer.write(pairings[start : start + AGREEMENT_CHUNK])
     return count
