@@ -498,3 +498,29 @@ def test_county_and_city_homes_show_the_share_of_compliant_pairings(norms, clien
     client.force_login(norms.users["city"])
     html = client.get(reverse("admin:index")).content.decode()
     assert "1 / 3（33%）" in html and "甲县 <b>1/2</b>" in html and "乙县 <b>0/1</b>" in html
+
+
+def test_the_homes_share_is_counted_in_the_database_as_compliance_judges_each_pairing(norms, today):
+    """The county's and the city's share item counts with compliance_tally (a fixed number of queries); it gives
+    what judging every pairing with `compliance` gives, per county too."""
+    from activities.home import _share_item
+    from liuzhou_pairing.home import county_display_name
+
+    confirmed(norms, Kind.SECONDMENT, [norms.recipient_key])
+    confirmed(norms, Kind.JOINT_RESEARCH)
+    for role, per_county in (("county", False), ("city", True)):
+        user = norms.users[role]
+        rows = compliance(user=user, semester=norms.semester)
+        met = sum(row.compliant for row in rows)
+        with CaptureQueriesContext(connection) as queries:
+            item = _share_item(user, norms.semester, per_county=per_county)
+        assert len(queries) <= 6
+        assert item.status.startswith(f"{met} / {len(rows)}")
+        assert f"{sum(row.silent for row in rows)}" in item.note
+        if per_county:
+            expected = {}
+            for row in rows:
+                name = county_display_name(row.county)
+                done, total = expected.get(name, (0, 0))
+                expected[name] = (done + row.compliant, total + 1)
+            assert dict(item.details) == {name: f"{done}/{total}" for name, (done, total) in expected.items()}
