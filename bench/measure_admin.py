@@ -294,7 +294,21 @@ def activities_project(prepared) -> bytes:
 
     url = reverse("admin:activities_activity_export")
     url += f"?semester__id__exact={prepared['semester_id']}&id__lte={prepared['last_id']}"
-    return _response_bytes(prepared["clients"]["city"].post(url, {"format": "0", "resource": "0"}))
+    response = prepared["clients"]["city"].post(url, {"format": "0", "resource": "0"})
+    if response.status_code != 302:  # below BACKGROUND_EXPORT_ROWS: written in the request
+        return _response_bytes(response)
+    # Above it the request starts a job: what the user waits for is the job's run, as a worker runs it.
+    from jobs.models import Job
+    from jobs.tasks import run_job
+
+    job = Job.objects.filter(owner=prepared["city"]).latest("pk")
+    run_job.func(job.pk)
+    job.refresh_from_db()
+    assert job.result, job.message
+    with job.result.open("rb") as result:
+        data = result.read()
+    job.result.delete(save=False)
+    return data
 
 
 def activities_floor(prepared) -> bytes:
@@ -413,8 +427,9 @@ def arrangement_floor(prepared) -> bytes:
     cycle, only = prepared["cycle"], prepared["county"]
     tiers = _labels(Tier)
     order = Case(*(When(tier=t, then=Value(i)) for i, t in enumerate(Tier.values)), output_field=IntegerField())
-    counties = list(County.objects.order_by("code")) if only is None else [only]
-    names = {c.pk: c.short_name or c.name for c in counties}
+    every = list(County.objects.order_by("code"))
+    counties = every if only is None else [only]
+    names = {c.pk: c.short_name or c.name for c in every}  # a cross-county pairing names the other county too
     pairings = Pairing.objects.filter(cycle=cycle, stage="compulsory", status="active", tier__in=Tier.values)
     if only is not None:
         schools = School.objects.filter(county_id=only.pk).values("pk")
@@ -445,7 +460,7 @@ def arrangement_floor(prepared) -> bytes:
     )
     last = cycle.last_day
     until = f"—{last.year}年{last.month}月"
-    tables: dict[int, list] = {pk: [] for pk in names}
+    tables: dict[int, list] = {county.pk: [] for county in counties}
     for (tier, helper, helper_county, helper_town, hc, hcp, hp, hpp, recipient, recipient_county, recipient_town,
          village, rc, rcp, rp, rpp, starts, fixed) in query.iterator(chunk_size=CHUNK):  # fmt: skip
         row = [tiers[tier], helper, names.get(helper_county, ""), helper_town or "", hc or hcp, hp or hpp, recipient,
