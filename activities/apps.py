@@ -31,6 +31,11 @@ class ActivitiesConfig(AppConfig):
         _register_evidence()
         _register_cases()
 
+        # The kept compliance figures learn of every write that changes them.
+        from .figures import connect
+
+        connect()
+
         # The participants of an activity are searched among the staff of the pairing chosen on the form.
         from liuzhou_pairing.admin import register_autocomplete_choices
 

@@ -118,6 +118,9 @@ def demo_activities_clear(**kwargs) -> int:
 
     The ids are read first and the rows deleted by id, a slice at a time: a DELETE … IN (a subquery joining the
     pairings and schools) can take PostgreSQL minutes on freshly written, not yet analysed tables."""
+    from .figures import figures_changed
+
+    figures_changed()  # rows go by raw deletes, which send no signals
     ids = list(Activity.objects.filter(_demo_activities()).values_list("pk", flat=True))
     storage = Evidence._meta.get_field("file").storage
     through = Activity.participants.through
@@ -407,6 +410,9 @@ def demo_activities_generate(*, seed: int, scale: str = "liuzhou") -> tuple[int,
         cycle = liuzhou_cycle()
     except Cycle.DoesNotExist:
         return 0, ""
+    from .figures import figures_changed
+
+    figures_changed()  # written in bulk (by COPY on PostgreSQL), which sends no signals
     return DemoActivities(seed, scale, timezone.localdate()).run(cycle)
 
 

@@ -14,8 +14,9 @@ from pairings.models import Semester
 from pairings.selectors import current_semester
 from schools.models import County
 
+from .figures import compliance_figures
 from .models import Activity
-from .selectors import ComplianceRow, Tally, compliance, compliance_tally
+from .selectors import ComplianceRow, Tally, compliance
 
 
 def compliance_home_items(*, user: Any, today: datetime.date) -> list[HomeItem]:
@@ -99,7 +100,7 @@ def _county_awaiting_item(user: Any) -> HomeItem:
 def _share_item(user: Any, semester: Semester, *, per_county: bool) -> HomeItem:
     """The share of the pairings in the user's area that meet every norm of the semester, counted in the database
     (`compliance_tally`: a few queries however many pairings; the city's home at region scale read every pairing)."""
-    tally = compliance_tally(user=user, semesters=[semester])[semester.pk]
+    tally = compliance_figures(user=user, semesters=[semester])[semester.pk]
     by_county: dict[int | None, Tally] = {}
     for (county_id, _stage), figures in tally.items():
         by_county.setdefault(county_id, Tally()).add(figures)

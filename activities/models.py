@@ -586,3 +586,26 @@ class CasePhoto(Versioned):
 
     def __str__(self) -> str:
         return self.caption or _("photo %(number)s") % {"number": self.pk}
+
+
+class ComplianceFigures(models.Model):
+    """The compliance figures of one semester for the whole region, kept so that report and home pages need not
+    count millions of activities on every view (activities.figures). Not a record anyone edits: `changes` is raised
+    after each committed write that could change the figures, and the figures are counted again when they were
+    counted at an older `changes` (or long ago)."""
+
+    semester = models.OneToOneField(
+        Semester, verbose_name=_("semester"), on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    changes = models.PositiveBigIntegerField(default=0, editable=False)
+    counted_changes = models.BigIntegerField(null=True, editable=False)
+    counted_at = models.DateTimeField(null=True, editable=False)
+    figures = models.JSONField(default=list, editable=False)
+
+    class Meta:
+        verbose_name = _("compliance figures")
+        verbose_name_plural = _("compliance figures")
+        default_permissions = ()
+
+    def __str__(self) -> str:
+        return str(self.semester_id)

@@ -275,7 +275,7 @@ def _norm_count(norm: Norm) -> Count:
     return Count("done__participants", distinct=True, filter=Q(done__kind=norm.kind) & side & posts)
 
 
-def _judged_in_database(pairings: Any, semester: Semester, norms: list[Norm]) -> Any:
+def _judged_in_database(pairings: Any, semester: Semester, norms: list[Norm], by_helper: bool = False) -> Any:
     """The pairings of the queryset `pairings` (active in `semester`), one row each with its semester, recipient's
     county, stage, whether it is compliant, silent, and short of each kind's norm: what `judge` decides, decided by
     the database from their confirmed activities of the semester (a join, grouped by pairing)."""
@@ -306,6 +306,8 @@ def _judged_in_database(pairings: Any, semester: Semester, norms: list[Norm]) ->
             for (alias, required), where in by_kind[kind].items()
         ]
         short[f"j_short_{kind}"] = Case(*whens, default=Value(False), output_field=BooleanField())
+    if by_helper:
+        qs = qs.annotate(j_helper=F("helper__county_id"))
     return qs.annotate(
         j_semester=Value(semester.pk, output_field=IntegerField()),
         j_county=F("recipient__county_id"),
@@ -326,17 +328,18 @@ def _active_q(semester: Semester) -> Q:
 
 
 def compliance_tally(
-    *, user: Any, semesters: list[Semester], county: County | int | None = None
-) -> dict[int, dict[tuple[int | None, str], Tally]]:
+    *, user: Any, semesters: list[Semester], county: County | int | None = None, by_helper: bool = False
+) -> dict[int, dict[tuple, Tally]]:
     """Return, by semester id, the pairings `user` may see that were active on any day of the semester (narrowed
     to the recipient's `county`) counted per recipient's county and stage as `compliance` judges them. Aggregated
     in the database, four queries however many pairings and semesters: the norms; the semesters with confirmed
     activities; the pairings with confirmed activities in such a semester, each judged by them in one statement
     and counted per semester, county and stage;
     and the others (every one in a semester with none yet), which are all judged alike with every count zero,
-    counted per county, stage and tier for every semester in one pass."""
+    counted per county, stage and tier for every semester in one pass. `by_helper` keys each count by
+    (recipient's county, helper's county, stage) instead (activities.figures keeps the region's so)."""
     semesters = list(semesters)
-    tallies: dict[int, dict[tuple[int | None, str], Tally]] = {s.pk: {} for s in semesters}
+    tallies: dict[int, dict[tuple, Tally]] = {s.pk: {} for s in semesters}
     if not semesters:
         return tallies
     norms: dict[int, list[Norm]] = defaultdict(list)  # by cycle
@@ -351,7 +354,8 @@ def compliance_tally(
 
     # The pairings with confirmed activities: one row each, judged by the database, counted per semester, county
     # and stage around it.
-    columns = ["j_semester", "j_county", "j_stage", "j_compliant", "j_silent", *(f"j_short_{k}" for k in kinds)]
+    place = ["j_county", "j_helper"] if by_helper else ["j_county"]  # the key's counties, then the stage
+    columns = ["j_semester", *place, "j_stage", "j_compliant", "j_silent", *(f"j_short_{k}" for k in kinds)]
     counted = Activity.objects.counted().filter(semester=OuterRef("pk"))
     busy = set(
         Semester.objects.filter(pk__in=[s.pk for s in semesters], cycle_id__in={s.cycle_id for s in semesters})
@@ -361,7 +365,7 @@ def compliance_tally(
     parts = []
     for semester in [s for s in semesters if s.pk in busy]:
         pairings = base.active_in(semester).filter(pk__in=with_done[semester.pk])
-        part = _judged_in_database(pairings, semester, norms.get(semester.cycle_id, []))
+        part = _judged_in_database(pairings, semester, norms.get(semester.cycle_id, []), by_helper=by_helper)
         # Every part has the same columns: a kind without a norm in this semester's cycle is never short.
         missing = {f"j_short_{k}": Value(False, output_field=BooleanField()) for k in kinds}
         parts.append(part.annotate(**{k: v for k, v in missing.items() if k not in part.query.annotations}))
@@ -375,15 +379,16 @@ def compliance_tally(
             return f"SUM(CASE WHEN {column} THEN 1 ELSE 0 END)"
 
         shorts = "".join(f", {yes(f'j_short_{k}')}" for k in kinds)
-        query = (
-            f"SELECT j_semester, j_county, j_stage, COUNT(*), {yes('j_compliant')}, {yes('j_silent')}{shorts} "
-            f"FROM ({sql}) judged GROUP BY j_semester, j_county, j_stage"
-        )
+        keys = ", ".join(["j_semester", *place, "j_stage"])
+        figures = f"COUNT(*), {yes('j_compliant')}, {yes('j_silent')}{shorts}"
+        query = f"SELECT {keys}, {figures} FROM ({sql}) judged GROUP BY {keys}"
         with connections[judged.db].cursor() as cursor:
             cursor.execute(query, params)
             found = cursor.fetchall()
-    for semester_id, county_id, stage, n, compliant, silent, *short in found:
-        tallies[semester_id][(county_id, stage)] = Tally(
+    width = len(place) + 2
+    for row in found:
+        semester_id, key, (n, compliant, silent, *short) = row[0], row[1:width], row[width:]
+        tallies[semester_id][key] = Tally(
             pairings=n,
             compliant=compliant,
             silent=silent,
@@ -394,10 +399,11 @@ def compliance_tally(
     idle = {
         f"idle_{s.pk}": Count("pk", filter=_active_q(s) & ~Q(pk__in=with_done[s.pk])) for s in semesters
     }  # fmt: skip
+    helper_county = {"j_helper": F("helper__county_id")} if by_helper else {}
     groups = (
         base.filter(cycle_id__in={s.cycle_id for s in semesters})
         .order_by()
-        .values("stage", "tier", j_county=F("recipient__county_id"))
+        .values("stage", "tier", j_county=F("recipient__county_id"), **helper_county)
         .annotate(**idle)
     )
     applying: dict[tuple[int, str, str], list[Norm]] = {}
@@ -410,7 +416,8 @@ def compliance_tally(
             if key not in applying:
                 applying[key] = _applying_norms(norms.get(semester.cycle_id, []), group["stage"], group["tier"])
             found = applying[key]
-            tally = tallies[semester.pk].setdefault((group["j_county"], group["stage"]), Tally())
+            key = (group["j_county"], *(group[k] for k in helper_county), group["stage"])
+            tally = tallies[semester.pk].setdefault(key, Tally())
             tally.add(
                 Tally(
                     pairings=n,

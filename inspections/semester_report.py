@@ -18,8 +18,9 @@ from django.db.models import Count, F, Q
 
 from activities.choices import Confirmation, Kind
 from activities.evidence import activities_with_evidence_flags
+from activities.figures import compliance_figures
 from activities.models import Activity, Norm
-from activities.selectors import ComplianceRow, Tally, compliance, compliance_tally
+from activities.selectors import ComplianceRow, Tally, compliance
 from liuzhou_pairing.scope import scope_of
 from pairings.models import Pairing, Semester, WorkPlan
 from pairings.selectors import LateAgreement, coverage, late_agreement_counts, late_agreements, late_work_plans
@@ -240,7 +241,7 @@ def semester_report(
     # The pairings and their norms: the compliance engine counting in the database (two queries), for the
     # semester and, for the trend, the earlier ones of its cycle.
     semesters = _trend_semesters(semester, today) if trend else [semester]
-    tallies = compliance_tally(user=user, semesters=semesters, county=county_id)
+    tallies = compliance_figures(user=user, semesters=semesters, county=county_id)
     for (cid, stage), tally in tallies[semester.pk].items():
         for target in (county_row(cid), stage_row(cid, stage), total):
             target.tally.add(tally)

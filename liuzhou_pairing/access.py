@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import models
+from django.dispatch import Signal
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -219,6 +220,11 @@ def save_checked(
     return instance
 
 
+# Sent by `save_checked_many` (which writes in bulk, sending no save signals) with the instances it saved, `new` and
+# `changed`: what listens to post_save for a model listens to this too.
+saved_many = Signal()
+
+
 def save_checked_many(
     instances: list[models.Model], *, actor: Any, stored: dict[Any, models.Model] | None = None, reason: str = ""
 ) -> list[models.Model]:
@@ -248,6 +254,7 @@ def save_checked_many(
             for field in fields:
                 setattr(instance, field.attname, field.pre_save(instance, False))
         manager.bulk_update(changed, [f.name for f in fields], batch_size=BATCH_SIZE)
+    saved_many.send(sender=model, new=new, changed=changed)
     history = getattr(model, "history", None)
     if history is not None:
         for rows, update in ((new, False), (changed, True)):

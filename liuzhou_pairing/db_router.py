@@ -28,6 +28,17 @@ def reading_replica() -> Iterator[None]:
         _reading_replica.reset(token)
 
 
+@contextmanager
+def reading_primary() -> Iterator[None]:
+    """`with reading_primary():` reads inside go to "default" even within `reading_replica()` (what is counted there
+    is kept as true of the primary's data)."""
+    token = _reading_replica.set(False)
+    try:
+        yield
+    finally:
+        _reading_replica.reset(token)
+
+
 def replica_active() -> bool:
     """Whether reads now go to the replica (inside `reading_replica()` with a replica configured)."""
     return _reading_replica.get() and REPLICA in connections.settings

@@ -232,3 +232,15 @@ def test_make_run_writes_a_local_env_file_once(tmp_path):
     subprocess.run([make, "-s", "-C", str(tmp_path), "-f", str(ROOT / "Makefile"), ".env"], check=True, timeout=60)
     assert (tmp_path / ".env").read_text(encoding="utf-8") == text  # written once, never replaced
     assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").split()
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_run_without_the_jit_compiler():
+    """Compiling the reports' statements took seconds of work that ran in milliseconds (settings.py)."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("JIT is PostgreSQL's (scripts/with-postgres)")
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW jit")
+        assert cursor.fetchone()[0] == "off"
