@@ -235,3 +235,13 @@ def test_the_row_checkbox_is_the_markup_django_writes(big, as_user):  # noqa: F8
     with translation.override("zh-hans"):
         assert model_admin.action_checkbox(activity) == admin.ModelAdmin.action_checkbox(model_admin, activity)
         assert 'name="_selected_action"' in model_admin.action_checkbox(activity)
+
+
+def test_a_list_not_counted_offers_no_selection_across_its_pages(huge, as_user):  # noqa: F811
+    # The county may confirm or reject its activities: the list has actions and row boxes.
+    html = as_user("county").get(reverse(BIG_LISTS["activities"])).content.decode()
+    assert 'class="action-select"' in html and 'class="action-counter"' in html
+    assert 'class="question' not in html
+    counted = as_user("county").get(reverse(BIG_LISTS["activities"]), {"p": 4}).content.decode()
+    # Counted (the last page knows the end): Django's offer to select the 7 rows across the pages stays.
+    assert 'class="action-counter"' in counted and 'class="question' in counted
