@@ -249,3 +249,17 @@ def test_a_list_not_counted_offers_no_selection_across_its_pages(huge, as_user):
     counted = as_user("county").get(reverse(BIG_LISTS["activities"]), {"p": 4}).content.decode()
     # Counted (the last page knows the end): Django's offer to select the 7 rows across the pages stays.
     assert 'class="action-counter"' in counted and 'class="question' in counted
+
+
+def test_the_yes_no_icons_are_made_once_per_language_and_say_so_in_it(big, as_user):  # noqa: F811
+    from django.templatetags.static import static
+
+    from liuzhou_pairing.library_text import boolean_icon
+
+    with translation.override("zh-hans"):
+        assert boolean_icon(True) == f'<img src="{static("admin/img/icon-yes.svg")}" alt="是">'
+        assert boolean_icon(False) == f'<img src="{static("admin/img/icon-no.svg")}" alt="否">'
+    with translation.override("en"):
+        assert boolean_icon(True) == f'<img src="{static("admin/img/icon-yes.svg")}" alt="Yes">'
+    html = as_user("city").get(reverse(BIG_LISTS["schools"])).content.decode()
+    assert 'icon-no.svg" alt="否"' in html
