@@ -332,14 +332,15 @@ class EstimatedCountPaginator(Paginator):
     - A list of the whole table (nothing filtered or searched, no scope narrowing it) takes the database's estimate
       of the table's rows when the table holds at least ESTIMATE_FROM (`estimated`: the page says "about").
     - A narrowed list of a table of at least COUNT_NARROWED_BELOW rows is not counted: the rows of the page asked for
-      (`number`) are read with one row more, which says whether more follow (`more`: the page says "more than" the
-      rows up to this page's end, and links the next page). A list that ends on this page is thus counted exactly.
+      (`number`, which `BigListMixin` gives; without it the list is counted) are read with one row more, which says
+      whether more follow (`more`: the page says "more than" the rows up to this page's end, and links the next
+      page). A list that ends on this page is thus counted exactly.
     - Anything else — a small table, SQLite, where there is no estimate — is counted exactly."""
 
     estimated = False
     more = False
 
-    def __init__(self, *args, number=1, **kwargs) -> None:
+    def __init__(self, *args, number: int | None = None, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.number = number
         self._rows = None
@@ -352,7 +353,7 @@ class EstimatedCountPaginator(Paginator):
             if estimate is not None and whole and estimate >= ESTIMATE_FROM:
                 self.estimated = True
                 return estimate
-            if estimate is not None and not whole and estimate >= COUNT_NARROWED_BELOW:
+            if estimate is not None and not whole and estimate >= COUNT_NARROWED_BELOW and self.number:
                 return self._count_to_next_page()
         return super().count
 
@@ -403,7 +404,9 @@ class BigListMixin:
             number = int(request.GET.get(PAGE_VAR, 1))
         except ValueError:
             number = 1
-        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, number=max(number, 1))
+        # A list with editable rows is counted as before: its formset takes the page as a queryset, not as rows read.
+        number = None if self.list_editable else max(number, 1)
+        return self.paginator(queryset, per_page, orphans, allow_empty_first_page, number=number)
 
     def get_changelist(self, request, **kwargs):
         return BigChangeList

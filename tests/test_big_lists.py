@@ -263,3 +263,12 @@ def test_the_yes_no_icons_are_made_once_per_language_and_say_so_in_it(big, as_us
         assert boolean_icon(True) == f'<img src="{static("admin/img/icon-yes.svg")}" alt="Yes">'
     html = as_user("city").get(reverse(BIG_LISTS["schools"])).content.decode()
     assert 'icon-no.svg" alt="否"' in html
+
+
+def test_a_paginator_not_told_its_page_counts_a_narrowed_list(big, monkeypatch):
+    monkeypatch.setattr(kernel_admin, "table_estimate", lambda queryset: kernel_admin.COUNT_NARROWED_BELOW)
+    grow(big, 3)
+    narrowed = Activity.objects.filter(pairing__helper__county=big.own).order_by("-id")
+    paginator = kernel_admin.EstimatedCountPaginator(narrowed, 2)
+    assert paginator.count == 3 and not paginator.more
+    assert [a.pk for a in paginator.page(2).object_list] == [narrowed.last().pk]
