@@ -5,9 +5,10 @@ English. Strings their catalogues lack are marked here, so that `makemessages` k
 catalogue (which takes precedence over the libraries'); hard-coded English is replaced in `LiuzhouPairingConfig.ready`.
 """
 
+from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import format_html
-from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import get_language, gettext, gettext_noop
 
 LIBRARY_STRINGS = [
     # Django admin: the index's table headers for screen readers.
@@ -26,9 +27,17 @@ LIBRARY_STRINGS = [
 
 def boolean_icon(value) -> str:
     """Django's yes / no / unknown icon, with a Chinese text alternative (Django writes alt="True")."""
-    icon = {True: "yes", False: "no", None: "unknown"}[value]
-    alt = {True: gettext("Yes"), False: gettext("No"), None: gettext("Unknown")}[value]
-    return format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), alt)
+    # A list shows hundreds of these (a tenth of the rendering of a schools page): the three icons are made once
+    # per language and static files setting.
+    key = (value, get_language(), settings.STATIC_URL, str(settings.STORAGES.get("staticfiles")))
+    if key not in _ICONS:
+        icon = {True: "yes", False: "no", None: "unknown"}[value]
+        alt = {True: gettext("Yes"), False: gettext("No"), None: gettext("Unknown")}[value]
+        _ICONS[key] = format_html('<img src="{}" alt="{}">', static(f"admin/img/icon-{icon}.svg"), alt)
+    return _ICONS[key]
+
+
+_ICONS: dict[tuple, str] = {}
 
 
 def install() -> None:

@@ -138,7 +138,17 @@ def coverage(*, cycle: Cycle, user: Any, county: Any = None, semester: Semester 
     groups = (
         schools.order_by()
         .values("county_id", "county__code", "county__name", "county__short_name", "school_type", "ownership")
-        .annotate(n=Count("pk"), **{covered_names[s]: Count("pk", filter=in_pairing[s]) for s in Stage.values})
+        .annotate(
+            n=Count("pk"),
+            # Only a private school's pairings are counted here (public ones are listed below), and only at a stage
+            # its type serves: the pairing sets are then looked up for those few schools alone.
+            **{
+                covered_names[s]: Count(
+                    "pk", filter=~Q(ownership=Ownership.PUBLIC) & Q(school_type__in=types_serving(s)) & in_pairing[s]
+                )
+                for s in Stage.values
+            },
+        )
     )
     for group in groups:
         county_id = group["county_id"]
