@@ -193,6 +193,27 @@ def coverage(*, cycle: Cycle, user: Any, county: Any = None, semester: Semester 
     return sorted(rows.values(), key=lambda r: (r.county.code if r.county else "999999", stage_order[r.stage]))
 
 
+def uncovered_counts(*, cycle: Cycle, user: Any) -> dict[int | None, int]:
+    """Per county, how many (school, stage) gaps `coverage(cycle=cycle, user=user)` lists — the public schools in
+    no active pairing at a stage they serve — counted in the database (one statement) without reading the schools:
+    what the home page shows."""
+    active = _active(cycle, None)
+    schools = School.objects.for_user(user).active().filter(ownership=Ownership.PUBLIC)
+    parts = [
+        schools.filter(school_type__in=types_serving(stage))
+        .exclude(_in_pairing_at(active, stage))
+        .order_by()
+        .values("county_id")
+        .annotate(n=Count("pk"))
+        .values_list("county_id", "n")
+        for stage in Stage.values
+    ]
+    counts: dict[int | None, int] = {}
+    for county_id, n in parts[0].union(*parts[1:], all=True):
+        counts[county_id] = counts.get(county_id, 0) + n
+    return counts
+
+
 @dataclass
 class CountyWarnings:
     county: County | None

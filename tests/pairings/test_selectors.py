@@ -3,7 +3,7 @@
 import pytest
 
 from liuzhou_pairing.actors import SYSTEM
-from pairings.selectors import coverage, warnings_by_county
+from pairings.selectors import coverage, uncovered_counts, warnings_by_county
 from schools.choices import Location, Ownership, SchoolType, Stage, Standing
 from schools.models import School
 from tests.factories import SchoolFactory
@@ -41,6 +41,33 @@ def test_r1_coverage_is_per_stage_and_counts_lead_schools(world):
     high = next(r for r in rows if r.stage == Stage.HIGH_SCHOOL)
     assert high.uncovered == [complete]  # paired for compulsory, not for high school
     assert not any(lead in r.uncovered for r in rows)
+
+
+def test_the_home_pages_gap_counts_are_the_coverage_lists_lengths(world, django_assert_num_queries):
+    """`uncovered_counts` counts in the database what `coverage` lists: per county, every (school, stage) gap —
+    a nine-year school unpaired counts at each stage it serves; a lead school, a paired stage, a private school not."""
+    complete = world.school("完全中学", SchoolType.COMPLETE_MIDDLE)
+    world.pair(world.urban(), complete)
+    world.village_school("甲村小学")
+    world.school("民办小学", SchoolType.PRIMARY, ownership=Ownership.PRIVATE)
+    lead = SchoolFactory(name="市特校", school_type=SchoolType.SPECIAL, county=None, is_city_administered=True)
+    world.pair(world.urban("甲特校", SchoolType.SPECIAL), world.school("乙特校", SchoolType.SPECIAL), Stage.SPECIAL,
+               "city_county", lead_school=lead)  # fmt: skip
+    SchoolFactory(name="市直小学", school_type=SchoolType.PRIMARY, county=None, is_city_administered=True)
+    from accounts.services import user_create
+
+    county_user = user_create(actor=SYSTEM, username="gaps", role="county", county=complete.county)[0]
+    for user in (SYSTEM, county_user):
+        expected: dict = {}
+        for row in coverage(cycle=world.cycle, user=user):
+            if row.uncovered:
+                key = row.county.pk if row.county else None
+                expected[key] = expected.get(key, 0) + len(row.uncovered)
+        with django_assert_num_queries(1):
+            counts = uncovered_counts(cycle=world.cycle, user=user)
+        assert {k: n for k, n in counts.items() if n} == expected
+        assert expected and sum(expected.values()) >= 2
+        assert (None in expected) == (user is SYSTEM)  # the city-administered school: the city's alone
 
 
 def test_r1_closed_and_ended_do_not_count(world):
