@@ -1,14 +1,20 @@
 """A job a user started: a long piece of work (a region-wide export) run by a task worker, its progress and its
 result file. A user sees only the jobs they started."""
 
+import datetime
 import uuid
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .choices import Kind, Status
+
+# A running job with no progress for this long has lost its worker; a job waiting this long may have none.
+STALLED_AFTER = datetime.timedelta(minutes=10)
+LONG_QUEUED = datetime.timedelta(minutes=30)
 
 
 def result_path(job: "Job", name: str) -> str:
@@ -40,6 +46,7 @@ class Job(models.Model):
     result = models.FileField(_("result file"), upload_to=result_path, blank=True, max_length=200)
     file_name = models.CharField(_("file name"), max_length=200, blank=True)
     created = models.DateTimeField(_("started at"), auto_now_add=True)
+    progressed = models.DateTimeField(_("last progress at"), null=True, blank=True)
     finished = models.DateTimeField(_("finished at"), null=True, blank=True)
 
     objects = JobQuerySet.as_manager()
@@ -62,4 +69,18 @@ class Job(models.Model):
 
     @property
     def active(self) -> bool:
-        return self.status in (Status.QUEUED, Status.RUNNING)
+        """Still to be made, and not given up for stalled: the page looks again."""
+        return self.status in (Status.QUEUED, Status.RUNNING) and not self.stalled
+
+    @property
+    def stalled(self) -> bool:
+        """Running with no progress for STALLED_AFTER: its worker has most likely stopped (a worker reports every
+        chunk of rows, seconds apart), and nothing will finish it."""
+        last = self.progressed or self.created
+        return self.status == Status.RUNNING and last is not None and timezone.now() - last > STALLED_AFTER
+
+    @property
+    def long_queued(self) -> bool:
+        """Waiting for longer than LONG_QUEUED: perhaps no worker runs."""
+        waited = timezone.now() - self.created if self.created is not None else datetime.timedelta(0)
+        return self.status == Status.QUEUED and waited > LONG_QUEUED

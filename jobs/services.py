@@ -25,16 +25,20 @@ def job_create(*, owner: Any, title: str, params: dict[str, Any], total: int = 0
 
 def job_begin(*, job: Job, total: int) -> bool:
     """Mark a waiting job running with `total` rows to do; return False when it was not waiting (already run)."""
-    started = Job.objects.filter(pk=job.pk, status=Status.QUEUED).update(status=Status.RUNNING, total=total, done=0)
+    now = timezone.now()
+    started = Job.objects.filter(pk=job.pk, status=Status.QUEUED).update(
+        status=Status.RUNNING, total=total, done=0, progressed=now
+    )
     if started:
-        job.status, job.total, job.done = Status.RUNNING, total, 0
+        job.status, job.total, job.done, job.progressed = Status.RUNNING, total, 0, now
     return bool(started)
 
 
 def job_progress(*, job: Job, done: int) -> None:
     """Record that `done` rows are written (one short UPDATE; the total grows if rows were added meanwhile)."""
-    Job.objects.filter(pk=job.pk).update(done=done, total=Greatest(F("total"), done))
-    job.done = done
+    now = timezone.now()
+    Job.objects.filter(pk=job.pk).update(done=done, total=Greatest(F("total"), done), progressed=now)
+    job.done, job.progressed = done, now
 
 
 def job_finish(*, job: Job, path: Path, file_name: str) -> None:

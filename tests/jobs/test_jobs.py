@@ -160,3 +160,32 @@ def test_a_worker_on_the_database_queue_runs_a_queued_export(acts):
     assert DBTaskResult.objects.get().status == TaskResultStatus.SUCCEEDED
     job.refresh_from_db()
     assert job.status == Status.DONE and job.total == 2 and job.result.name.endswith(".xlsx")
+
+
+def test_a_job_whose_worker_stopped_says_so_and_the_page_stops_looking_again(client, acts):
+    """A running job with no progress for ten minutes (its worker gone) is shown as stopped, with what to do; one
+    waiting for half an hour says a worker may not be running; a job progressing now refreshes as before."""
+    from django.utils import timezone
+
+    from jobs.services import job_begin, job_progress
+
+    user = acts.users["county"]
+    client.force_login(user)
+    job = job_create(owner=user, title="帮扶活动名单", params={"model": "activities.activity", "path": "/x/"})
+    detail = reverse("jobs:detail", args=[job.pk])
+    page = client.get(detail).content.decode()
+    assert 'http-equiv="refresh"' in page and "后台程序可能没有运行" not in page
+    Job.objects.filter(pk=job.pk).update(created=timezone.now() - datetime.timedelta(minutes=31))
+    page = client.get(detail).content.decode()
+    assert "后台程序可能没有运行" in page and 'http-equiv="refresh"' in page  # still waiting: it may yet start
+    job.refresh_from_db()
+    assert job_begin(job=job, total=50000)
+    job_progress(job=job, done=2000)
+    page = client.get(detail).content.decode()
+    assert 'http-equiv="refresh"' in page and "没有进展" not in page
+    Job.objects.filter(pk=job.pk).update(progressed=timezone.now() - datetime.timedelta(minutes=11))
+    page = client.get(detail).content.decode()
+    assert "超过十分钟没有进展" in page and "2000" in page and "请重新导出" in page
+    assert 'http-equiv="refresh"' not in page
+    listing = client.get(reverse("jobs:list")).content.decode()
+    assert "已中断" in listing and 'http-equiv="refresh"' not in listing
