@@ -86,3 +86,12 @@ def without_tokens(html: str) -> str:
     """The page without its CSRF tokens: a random token may contain any short text (such as "R3"), so that an
     assertion that some text is absent from a page must not see them."""
     return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', 'name="csrfmiddlewaretoken"', html)
+
+
+def analysed(count):
+    """As generate_demo does after each step: let PostgreSQL's planner see the rows just written (ANALYZE), or a
+    report's join over them may be planned to run for many minutes. Returns `count`, to wrap a generator's call."""
+    from liuzhou_pairing.management.commands.generate_demo import refresh_statistics
+
+    refresh_statistics()
+    return count

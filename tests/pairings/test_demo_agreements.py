@@ -10,7 +10,6 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from liuzhou_pairing.actors import SYSTEM
-from liuzhou_pairing.management.commands.generate_demo import refresh_statistics
 from pairings import demo
 from pairings.choices import PairingStatus
 from pairings.demo import DemoAgreements, demo_pairings_generate, demo_records_clear, demo_records_generate
@@ -18,15 +17,9 @@ from pairings.liuzhou import liuzhou_arrangements_load, liuzhou_cycle
 from pairings.models import Agreement, Pairing, Problem
 from pairings.services import agreement_save, problem_save
 from schools.demo import demo_schools_generate
+from tests.helpers import analysed
 
 pytestmark = pytest.mark.django_db
-
-
-def analysed(count):
-    """As generate_demo does after each step: let PostgreSQL's planner see the rows just written (ANALYZE), or a
-    report's join over them may be planned to run for many minutes."""
-    refresh_statistics()
-    return count
 
 
 @pytest.fixture

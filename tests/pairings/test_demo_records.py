@@ -6,7 +6,6 @@ import pytest
 from django.core.files.base import ContentFile
 
 from liuzhou_pairing.actors import SYSTEM
-from liuzhou_pairing.management.commands.generate_demo import refresh_statistics
 from pairings.choices import WorkPlanStatus
 from pairings.demo import DEMO_PDF, demo_pairings_generate, demo_records_clear, demo_records_generate
 from pairings.liuzhou import liuzhou_arrangements_load, liuzhou_cycle
@@ -14,18 +13,11 @@ from pairings.models import Agreement, Pairing, WorkPlan
 from pairings.selectors import late_agreements, late_work_plans
 from pairings.services import agreement_save, work_plan_submit
 from schools.demo import demo_schools_generate
-from tests.helpers import attach_tables
+from tests.helpers import analysed, attach_tables
 
 pytestmark = pytest.mark.django_db
 
 LATER = datetime.date(2017, 3, 1)
-
-
-def analysed(count):
-    """As generate_demo does after each step: let PostgreSQL's planner see the rows just written (ANALYZE), or a
-    report's join over them may be planned to run for many minutes."""
-    refresh_statistics()
-    return count
 
 
 @pytest.fixture
