@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from import_export.formats.base_formats import CSV
 
 from liuzhou_pairing.db_router import reading_replica
-from liuzhou_pairing.exports import CHUNK_SIZE, ExportForm, related_paths, resource_columns, write_csv
-from liuzhou_pairing.xlsx import Sheet, filename, write_workbook
+from liuzhou_pairing.exports import CHUNK_SIZE, ExportForm, export_sheet, related_paths, write_csv
+from liuzhou_pairing.xlsx import filename, write_workbook
 
 from .choices import Kind
 from .models import Job
@@ -86,7 +86,8 @@ def run_admin_export(job: Job) -> None:
         if not job_begin(job=job, total=queryset.count()):
             return
         resource = model_admin.get_export_resource(request, job.params.get("resource", 0))
-        sheet = Sheet(stem, resource_columns(resource), counted(job_rows(resource, queryset), job))
+        sheet = export_sheet(resource, queryset, stem, keyed=True, objects=job_rows)
+        sheet.rows = counted(sheet.rows, job)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"export.{extension}"
             if extension == "csv":

@@ -71,6 +71,14 @@ class CountyWidget(widgets.ForeignKeyWidget):
         # Files show the name shown everywhere (融水县); every name is read back.
         return value.display_name if value is not None else ""
 
+    def export_values(self, attribute: str) -> tuple[tuple[str, ...], Any]:
+        """Return what an export reads from `values_list` for `render`, and how: the county's two names."""
+
+        def shown(short: str | None, name: str | None) -> str:
+            return "" if name is None else short or name
+
+        return (f"{attribute}__short_name", f"{attribute}__name"), shown
+
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> County | None:
         text = _text(value)
         if not text:

@@ -1,0 +1,97 @@
+"""Exports read from `values_list` rows (`liuzhou_pairing.exports.export_plan`): the same cells as the resource's
+own value of every field of every object, a fixed number of queries, and the objects' way kept for a resource whose
+columns cannot be read so."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from liuzhou_pairing import exports
+from liuzhou_pairing.exports import export_plan, export_sheet, plan_rows
+from schools.choices import SchoolStatus
+from schools.models import County, ManagementArea, School, Township
+from schools.resources import CountyResource, SchoolResource, TownshipResource, VillageResource
+from tests.accounts.conftest import Land
+from tests.factories import SchoolFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def land(db):
+    land = Land()
+    County.objects.filter(pk=land.own.pk).update(short_name="甲")  # shown by its short name
+    area = ManagementArea.objects.create(name="甲新区", county=land.own)
+    SchoolFactory(name="甲新区学校", county=land.own, management_area=area, note='=HYPERLINK("x")',
+                  contact_phone="0772-5123456", address="+甲路 1 号")  # fmt: skip
+    SchoolFactory(name="甲镇旧小学", county=land.own, township=land.own_central.township, status=SchoolStatus.MERGED,
+                  status_date=datetime.date(2016, 9, 1), merged_into=land.own_central, is_demo=True)  # fmt: skip
+    return land
+
+
+def resource_rows(resource, queryset) -> list[list]:
+    """The straightforward way: the resource's value of every field of every object, one at a time."""
+    resource.escape_formulas = False  # as `resource_columns` sets it: the writers protect formulas themselves
+    fields = resource.get_export_fields()
+    return [[resource.export_field(f, obj, force_native_type=True) for f in fields] for obj in queryset]
+
+
+@pytest.mark.parametrize(
+    ("resource_class", "queryset"),
+    [
+        (SchoolResource, lambda: School.objects.order_by("name")),
+        (CountyResource, lambda: County.objects.order_by("code")),
+        (TownshipResource, lambda: Township.objects.order_by("-name")),
+    ],
+)
+def test_an_export_read_from_values_gives_the_resources_own_cells(land, resource_class, queryset):
+    plan = export_plan(resource_class())
+    assert plan is not None
+    assert [c.header for c in plan.columns] == [str(f.column_name) for f in resource_class().get_export_fields()]
+    expected = resource_rows(resource_class(), queryset())
+    assert list(plan_rows(plan, queryset())) == expected
+    assert list(plan_rows(plan, queryset(), keyed=True)) == expected
+    assert len(expected) > 1 and any(v for row in expected for v in row if v not in ("", None, "否"))
+
+
+def test_the_schools_cells_cover_short_names_blanks_dates_and_merges(land):
+    rows = {row[0]: row for row in plan_rows(export_plan(SchoolResource()), School.objects.all())}
+    merged = rows["甲镇旧小学"]
+    assert merged[8] == "甲" and merged[10] == "甲镇" and merged[16] == datetime.date(2016, 9, 1)
+    assert merged[17] == "甲镇中心小学" and merged[15] == "已合并" and merged[19] == "是"
+    assert rows["甲新区学校"][9] == "甲新区" and rows["甲新区学校"][18] == '=HYPERLINK("x")'
+    assert rows["乙村小学"][8] == "乙县" and rows["乙村小学"][17] == ""
+
+
+@pytest.mark.parametrize("keyed", [False, True])
+def test_values_are_read_in_chunks_in_the_lists_order_with_a_query_a_chunk(land, monkeypatch, keyed):
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 2)
+    queryset = School.objects.order_by("-name")
+    plan = export_plan(SchoolResource())
+    with CaptureQueriesContext(connection) as queries:
+        names = [row[0] for row in plan_rows(plan, queryset, keyed=keyed)]
+    assert names == list(queryset.values_list("name", flat=True)) and len(names) == 7
+    # One query (read in chunks of one cursor), or the keys and then one query a chunk of 2.
+    assert len(queries) == (1 + 4 if keyed else 1)
+    assert all("school_type" in q["sql"] for q in queries[-1:])
+
+
+def test_a_resource_whose_columns_need_the_object_is_exported_from_the_objects(land):
+    # The village's county column shows the related object as text (the widget's `render` of the object).
+    assert export_plan(VillageResource()) is None
+    sheet = export_sheet(VillageResource(), VillageResource().get_queryset().order_by("code"), "村名单")
+    rows = [[c.value(obj) for c in sheet.columns] for obj in sheet.rows]
+    assert rows == resource_rows(VillageResource(), VillageResource().get_queryset().order_by("code"))
+
+
+def test_a_list_annotated_with_counts_is_exported_from_the_objects(land):
+    from django.db.models import Count
+
+    queryset = County.objects.annotate(schools_total=Count("schools")).order_by("code")
+    sheet = export_sheet(CountyResource(), queryset, "县名单")
+    assert sheet.columns[0].value is not None  # read from the objects, each county once
+    assert [c.value(obj) for obj in sheet.rows for c in sheet.columns[:1]] == list(
+        County.objects.order_by("code").values_list("code", flat=True)
+    )
