@@ -9,11 +9,11 @@ names, so an exported file imports back unchanged.
 """
 
 import csv
+import dataclasses
 import datetime
 import io
 import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from django import forms
@@ -98,7 +98,7 @@ def resource_columns(resource) -> list[Column]:
     return columns
 
 
-@dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True)
 class ValueColumn:
     """One export column read from `values_list`: the paths it reads and how their values become its cell (the
     same value the resource's field gives for the object)."""
@@ -109,7 +109,7 @@ class ValueColumn:
     kind: str = "text"
 
 
-@dataclass
+@dataclasses.dataclass
 class ExportPlan:
     """An export read from `values_list` rows instead of model objects: its columns and, when some of them need
     more than one row's values (the participants' names), what to read once per chunk of rows, given their keys,
@@ -117,6 +117,8 @@ class ExportPlan:
 
     columns: list[ValueColumn]
     before_chunk: Callable[[list[Any]], Any] | None = None
+    # Expressions the columns read by name (`paths`), added to the rows' query (an aggregate of related rows).
+    annotations: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 def _generic_render(widget) -> Callable[[Any], Any]:
@@ -200,9 +202,15 @@ def _converter(plan: ExportPlan) -> Callable[[Sequence[Any]], list[Any]]:
 def _plan_query(plan: ExportPlan, queryset: QuerySet) -> QuerySet:
     # The key first: it keeps `distinct()` (a search over a many-to-many) distinct by row, and names each chunk.
     paths = ["pk", *(path for column in plan.columns for path in column.paths)]
-    if not queryset.query.order_by and not queryset.ordered:
-        queryset = queryset.order_by("pk")
+    if plan.annotations:
+        queryset = queryset.annotate(**plan.annotations)
     return queryset.values_list(*paths)
+
+
+def _ordered(queryset: QuerySet) -> QuerySet:
+    if not queryset.query.order_by and not queryset.ordered:
+        return queryset.order_by("pk")
+    return queryset
 
 
 def plan_rows(plan: ExportPlan, queryset: QuerySet, *, keyed: bool = False) -> Iterator[list[Any]]:
@@ -211,11 +219,12 @@ def plan_rows(plan: ExportPlan, queryset: QuerySet, *, keyed: bool = False) -> I
     chunk by its keys, leaving no database cursor open between chunks (a background job writes its progress
     between them)."""
     convert = _converter(plan)
+    queryset = _ordered(queryset)
     query = _plan_query(plan, queryset)
 
     def chunks() -> Iterator[list[Sequence[Any]]]:
         if keyed:
-            keys = list(dict.fromkeys(query.values_list("pk", flat=True)))
+            keys = list(dict.fromkeys(queryset.values_list("pk", flat=True)))
             for start in range(0, len(keys), CHUNK_SIZE):
                 chunk = keys[start : start + CHUNK_SIZE]
                 rows = {row[0]: row for row in query.filter(pk__in=chunk).order_by()}

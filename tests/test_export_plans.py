@@ -8,12 +8,14 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from activities.models import Activity
 from liuzhou_pairing import exports
 from liuzhou_pairing.exports import export_plan, export_sheet, plan_rows
 from schools.choices import SchoolStatus
 from schools.models import County, ManagementArea, School, Township
 from schools.resources import CountyResource, SchoolResource, TownshipResource, VillageResource
 from tests.accounts.conftest import Land
+from tests.activities.conftest import acts  # noqa: F401
 from tests.factories import SchoolFactory
 
 pytestmark = pytest.mark.django_db
@@ -95,3 +97,25 @@ def test_a_list_annotated_with_counts_is_exported_from_the_objects(land):
     assert [c.value(obj) for obj in sheet.rows for c in sheet.columns[:1]] == list(
         County.objects.order_by("code").values_list("code", flat=True)
     )
+
+
+def test_activities_read_from_values_give_the_resources_own_cells_with_the_participants_names(acts, monkeypatch):  # noqa: F811
+    """The participants' names of each side (joined in the query on PostgreSQL, a query a chunk elsewhere), the
+    schools, the semester's label and the choice labels, across chunk borders, in the list's order."""
+    from activities.resources import ActivityResource
+    from tests.test_export_activities import more
+
+    monkeypatch.setattr(exports, "CHUNK_SIZE", 3)
+    more(acts, 7)
+    acts.activity(date=datetime.date(2016, 9, 25), participants=[acts.recipient_key])  # only the recipient's side
+    queryset = Activity.objects.order_by("-date", "-id")
+    plan = export_plan(ActivityResource())
+    assert plan is not None
+    expected = resource_rows(ActivityResource(), queryset.prefetch_related("participants"))
+    assert list(plan_rows(plan, queryset)) == expected
+    assert list(plan_rows(plan, queryset, keyed=True)) == expected
+    assert any("、" in row[7] for row in expected) and any(row[7] == "" and row[8] for row in expected)
+    with CaptureQueriesContext(connection) as queries:
+        list(plan_rows(plan, queryset, keyed=True))
+    chunks = 3  # 8 rows, 3 a chunk
+    assert len(queries) == 1 + chunks * (1 if connection.vendor == "postgresql" else 2)
