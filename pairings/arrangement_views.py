@@ -28,6 +28,7 @@ from .arrangement import (
     high_school_arrangement,
     special_arrangement,
 )
+from .choices import Tier
 from .models import Cycle, Pairing
 from .views import CycleReportView
 
@@ -209,6 +210,7 @@ class CountyArrangementView(ArrangementView):
         groups = county_arrangement(cycle=cycle, user=user, stage=stage, tiers=tiers, county=county)
         last = cycle.last_day
         until = f"—{last.year}年{last.month}月"
+        tiers = {value: str(label) for value, label in Tier.choices}  # get_tier_display, translated once
 
         def helper(r):
             return r[1].helper
@@ -221,7 +223,7 @@ class CountyArrangementView(ArrangementView):
 
         columns = [
             col(pgettext("arrangement table", "No."), lambda r: r[0], "int"),
-            col(pgettext("arrangement table", "tier"), lambda r: r[1].get_tier_display()),
+            col(pgettext("arrangement table", "tier"), lambda r: tiers[r[1].tier]),
             col(pgettext("arrangement table", "helper school"), lambda r: helper(r).name),
             col(pgettext("arrangement table", "county (district)"), lambda r: county_display_name(helper(r).county)),
             col(pgettext("arrangement table", "township"), lambda r: place(helper(r).township)),

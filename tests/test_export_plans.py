@@ -119,3 +119,33 @@ def test_activities_read_from_values_give_the_resources_own_cells_with_the_parti
         list(plan_rows(plan, queryset, keyed=True))
     chunks = 3  # 8 rows, 3 a chunk
     assert len(queries) == 1 + chunks * (1 if connection.vendor == "postgresql" else 2)
+
+
+def test_a_printed_rows_height_is_what_its_wrapped_texts_need_each_text_measured_once_per_column():
+    """The writer measures each text of a column once (a sheet repeats its places): every row still gets the height
+    `_printed_height` gives its shown texts in the sheet's final column widths."""
+    import io
+
+    import openpyxl
+
+    from liuzhou_pairing.xlsx import Column, Sheet, _printed_height, write_workbook
+
+    long = "柳州市融水苗族自治县" * 6
+    texts = ["甲镇", long, "第一行\n第二行\n第三行", "", "=1+1", "0772-5123456", long + "\n" + long]
+    rows = [(i, texts[i % 7], texts[(i * 3) % 7], datetime.date(2016, 9, 1)) for i in range(300)]
+    columns = [Column("序号", lambda r: r[0], "int"), Column("甲", lambda r: r[1]), Column("乙", lambda r: r[2]),
+               Column("日期", lambda r: r[3], "date")]  # fmt: skip
+    data = io.BytesIO()
+    write_workbook(data, [Sheet("表", columns, rows, title="表", unit="某单位", printable=True, stamp=True)])
+    sheet = openpyxl.load_workbook(io.BytesIO(data.getvalue())).worksheets[0]
+    # xlsxwriter stores a width of w characters as int(7w + 5) / 7, equal neighbours as one range.
+    widths = {}
+    for dimension in sheet.column_dimensions.values():
+        for index in range(dimension.min, dimension.max + 1):
+            widths[index] = round(dimension.width - 5 / 7)
+    widths = [widths[i + 1] for i in range(4)]
+    for i, (number, first, second, day) in enumerate(rows):
+        shown = [str(number), first, second, day.isoformat()]
+        # (xlsxwriter stores heights in whole pixels, 0.75 points each)
+        assert abs(sheet.row_dimensions[i + 4].height - _printed_height(shown, widths)) < 0.75, i
+    assert len({sheet.row_dimensions[i + 4].height for i in range(7)}) > 1
