@@ -312,11 +312,12 @@ def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats | _PrintFormats, s
                 continue
             if measured:
                 widths[col] = max(widths[col], display_width(shown) + 2)
-            if final is not None:
+            if final is not None and 2 * len(shown) > rooms[col]:  # else one line, at two per character at most
                 wrapped = known_lines[col].get(shown)
                 if wrapped is None:
                     wrapped = known_lines[col][shown] = _lines(shown, rooms[col])
-                lines = max(lines, wrapped)
+                if wrapped > lines:
+                    lines = wrapped
         if final is not None:  # set before a later row is written (constant memory)
             sheet.set_row(row_index, lines * LINE_HEIGHT + ROW_PADDING)
         row_index += 1

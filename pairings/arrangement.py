@@ -3,10 +3,11 @@ pairs (R13), the special-education pairs (R15), and per county the preschool 县
 compulsory pairs of all three tiers (R12). Each reads only what the user may see, in print order, in a fixed number
 of queries; the pages and the workbooks of `pairings.arrangement_views` are drawn from these rows."""
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
@@ -70,12 +71,43 @@ def special_arrangement(*, cycle: Cycle, user, county: County | None = None) -> 
     return sorted(pairings, key=_print_order)
 
 
+@dataclass(slots=True)
+class TableSchool:
+    """What a table per county shows of a school: its name, places and contact."""
+
+    pk: int
+    name: str
+    county_id: int | None
+    county: County | None
+    township: Township | None
+    village: Village | None
+    contact_person: str
+    contact_phone: str
+
+
+@dataclass(slots=True)
+class TablePairing:
+    """What a table per county shows of a pairing, read as values rather than as a model object: a region's table
+    holds 20,000 of them, and their schools some 20,000 more."""
+
+    pk: int
+    tier: str
+    helper: TableSchool
+    recipient: TableSchool
+    helper_contact: str
+    helper_phone: str
+    recipient_contact: str
+    recipient_phone: str
+    starts_on: datetime.date
+    is_city_fixed: bool
+
+
 @dataclass
 class CountyArrangement:
     """One county's table: its pairings of the stage and tiers, in print order."""
 
     county: County
-    pairings: list[Pairing] = field(default_factory=list)
+    pairings: list[TablePairing] = field(default_factory=list)
 
 
 def county_arrangement(
@@ -98,7 +130,7 @@ def county_arrangement(
     if not tables:
         return []
     chosen = _active(cycle=cycle, user=user, stage=stage).filter(tier__in=tiers).filter(_in_counties(list(tables)))
-    pairings = _with_schools(chosen, only=COUNTY_TABLE_FIELDS)
+    pairings = _table_pairings(chosen)
     tier_order = {tier: i for i, tier in enumerate(Tier.values)}
     ordered = sorted(pairings, key=lambda p: (tier_order[p.tier], p.helper.name, p.recipient.name, p.pk))
     for pairing in ordered:
@@ -108,35 +140,45 @@ def county_arrangement(
     return list(tables.values())
 
 
-# What the tables per county show of a pairing and of its schools (besides the schools' places): read alone, a
-# region's 20,000 pairings and their 20,000 schools take half the memory and time of whole ones.
-COUNTY_TABLE_FIELDS = (
-    "id", "tier", "helper_id", "recipient_id", "helper_contact", "helper_phone", "recipient_contact",
-    "recipient_phone", "starts_on", "is_city_fixed",
-)  # fmt: skip
-SCHOOL_FIELDS = ("id", "name", "county_id", "township_id", "village_id", "contact_person", "contact_phone")
+def _chosen_schools(pairings) -> QuerySet:
+    """The schools of `pairings`, chosen by a subquery, not by a list of their ids (SQLite refuses an expression of
+    a thousand schools, as a prefetch would write it)."""
+    return School.objects.filter(Q(pk__in=pairings.values("helper_id")) | Q(pk__in=pairings.values("recipient_id")))
 
 
-def _with_schools(pairings, only: Sequence[str] = ()) -> list[Pairing]:
-    """Return `pairings` with their two schools and the schools' places, each school and each place one object
-    however many of its pairings are listed (a region's table of 20,000 rows holds some 20,000 schools but a few
-    hundred townships). A fixed number of queries: the schools and places are chosen by subqueries, not by lists of
-    their ids (SQLite refuses an expression of a thousand schools, as a prefetch would write it). `only`: read only
-    these fields of the pairings, and of the schools what the tables show (default: all, and the lead school)."""
-    chosen = School.objects.filter(Q(pk__in=pairings.values("helper_id")) | Q(pk__in=pairings.values("recipient_id")))
-    counties = {county.pk: county for county in County.objects.all()}
-    townships = {t.pk: t for t in Township.objects.filter(pk__in=chosen.values("township_id"))}
-    villages = {v.pk: v for v in Village.objects.filter(pk__in=chosen.values("village_id"))}
-    schools = {}
-    for school in chosen.only(*SCHOOL_FIELDS) if only else chosen:
-        school.county = counties.get(school.county_id)
-        school.township = townships.get(school.township_id)
-        school.village = villages.get(school.village_id)
-        schools[school.pk] = school
-    rows = list(pairings.only(*only) if only else pairings.select_related("lead_school"))
+def _with_schools(pairings) -> list[Pairing]:
+    """Return `pairings` with their two schools and the schools' places, each school one object however many of its
+    pairings are listed (a table of 20,000 rows holds a few hundred schools, not 40,000 copies). Two queries."""
+    schools = {
+        school.pk: school for school in _chosen_schools(pairings).select_related("county", "township", "village")
+    }
+    rows = list(pairings.select_related("lead_school"))
     for pairing in rows:
         pairing.helper, pairing.recipient = schools[pairing.helper_id], schools[pairing.recipient_id]
     return rows
+
+
+def _table_pairings(pairings) -> list[TablePairing]:
+    """Return `pairings` as the tables per county show them, with their schools, each school, county, township and
+    village one object however many of its pairings are listed. Five queries, whatever the rows."""
+    chosen = _chosen_schools(pairings)
+    counties = {county.pk: county for county in County.objects.all()}
+    townships = {t.pk: t for t in Township.objects.filter(pk__in=chosen.values("township_id"))}
+    villages = {v.pk: v for v in Village.objects.filter(pk__in=chosen.values("village_id"))}
+    schools = {
+        pk: TableSchool(pk, name, county, counties.get(county), townships.get(township), villages.get(village),
+                        person, phone)
+        for pk, name, county, township, village, person, phone in chosen.values_list(
+            "pk", "name", "county_id", "township_id", "village_id", "contact_person", "contact_phone"
+        )
+    }  # fmt: skip
+    return [
+        TablePairing(pk, tier, schools[helper], schools[recipient], *rest)
+        for pk, tier, helper, recipient, *rest in pairings.values_list(
+            "pk", "tier", "helper_id", "recipient_id", "helper_contact", "helper_phone", "recipient_contact",
+            "recipient_phone", "starts_on", "is_city_fixed",
+        )
+    ]  # fmt: skip
 
 
 PRESCHOOL_COUNTY_TOWNSHIP = (Stage.PRESCHOOL, (Tier.COUNTY_TOWNSHIP,))

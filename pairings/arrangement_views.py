@@ -23,6 +23,7 @@ from .arrangement import (
     COMPULSORY_ALL_TIERS,
     PRESCHOOL_COUNTY_TOWNSHIP,
     PRESCHOOL_TOWNSHIP_VILLAGE,
+    TablePairing,
     county_arrangement,
     district_arrangement,
     high_school_arrangement,
@@ -67,11 +68,11 @@ def contact_and_phone(person: str, phone: str) -> str:
     return " ".join(part for part in (person, phone) if part)
 
 
-def helper_contact(p: Pairing) -> tuple[str, str]:
+def helper_contact(p: Pairing | TablePairing) -> tuple[str, str]:
     return p.helper_contact or p.helper.contact_person, p.helper_phone or p.helper.contact_phone
 
 
-def recipient_contact(p: Pairing) -> tuple[str, str]:
+def recipient_contact(p: Pairing | TablePairing) -> tuple[str, str]:
     return p.recipient_contact or p.recipient.contact_person, p.recipient_phone or p.recipient.contact_phone
 
 
