@@ -14,6 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.test import RequestFactory
@@ -86,7 +87,10 @@ def run_admin_export(job: Job) -> None:
         if not job_begin(job=job, total=queryset.count()):
             return
         resource = model_admin.get_export_resource(request, job.params.get("resource", 0))
-        sheet = export_sheet(resource, queryset, stem, keyed=True, objects=job_rows)
+        # SQLite cannot write the job's progress while a read is open on the same database (see `job_rows`): there
+        # the values are read by their keys, a chunk at a time; PostgreSQL streams them from one query.
+        keyed = connections[queryset.db].vendor == "sqlite"
+        sheet = export_sheet(resource, queryset, stem, keyed=keyed, objects=job_rows)
         sheet.rows = counted(sheet.rows, job)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"export.{extension}"
