@@ -2,10 +2,15 @@
 
 django-import-export reads imports; its export view is replaced here so that every exported file comes from
 `liuzhou_pairing.xlsx` (xlsxwriter, constant memory) or, for CSV, from one writer that keeps formula-looking text
-inert. Rows come from the admin's scoped list (`for_user`, with the list's search and filters), read in chunks
-with every related object the columns show loaded in the same query, so an export costs a fixed number of queries
-and its memory does not grow with the rows. Columns are the resource's own, headed with the import file's column
-names, so an exported file imports back unchanged.
+inert. Rows come from the admin's scoped list (`for_user`, with the list's search and filters), read in chunks,
+so an export costs a fixed number of queries and its memory does not grow with the rows. Columns are the resource's
+own, headed with the import file's column names, so an exported file imports back unchanged.
+
+Where it can, an export reads `values_list` rows, not model objects (`export_plan`): each column names the values it
+reads and turns them into the cell its field's widget would render for the object (a choice's label by a dict look-
+up, a county by its short name), several times faster at 20,000 rows. A resource whose columns need the object (a
+`dehydrate_` method, a widget rendering an object, a list annotated with counts) is read as objects, with every
+related object its columns show loaded in the same query.
 """
 
 import csv
