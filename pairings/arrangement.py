@@ -11,7 +11,7 @@ from django.db.models import Q, QuerySet
 
 from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
-from schools.models import County, School, Township, Village
+from schools.models import County, School
 
 from .choices import Tier
 from .models import Cycle, DistrictPairing, Pairing, PairingQuerySet
@@ -72,6 +72,14 @@ def special_arrangement(*, cycle: Cycle, user, county: County | None = None) -> 
 
 
 @dataclass(slots=True)
+class Place:
+    """A township or village as the tables per county name it."""
+
+    pk: int
+    name: str
+
+
+@dataclass(slots=True)
 class TableSchool:
     """What a table per county shows of a school: its name, places and contact."""
 
@@ -79,8 +87,8 @@ class TableSchool:
     name: str
     county_id: int | None
     county: County | None
-    township: Township | None
-    village: Village | None
+    township: Place | None
+    village: Place | None
     contact_person: str
     contact_phone: str
 
@@ -129,7 +137,11 @@ def county_arrangement(
     tables = {c.pk: CountyArrangement(c) for c in counties}
     if not tables:
         return []
-    chosen = _active(cycle=cycle, user=user, stage=stage).filter(tier__in=tiers).filter(_in_counties(list(tables)))
+    chosen = _active(cycle=cycle, user=user, stage=stage).filter(tier__in=tiers)
+    if county is not None or not scope.everything:
+        # Not for every county's tables at once: a pairing with no school in any county (two city-administered
+        # schools) is in none of them anyway, and the filter costs the region's read a subquery over all schools.
+        chosen = chosen.filter(_in_counties(list(tables)))
     pairings = _table_pairings(chosen)
     tier_order = {tier: i for i, tier in enumerate(Tier.values)}
     ordered = sorted(pairings, key=lambda p: (tier_order[p.tier], p.helper.name, p.recipient.name, p.pk))
@@ -158,27 +170,45 @@ def _with_schools(pairings) -> list[Pairing]:
     return rows
 
 
+SCHOOL_VALUES = ("id", "name", "county_id", "township_id", "township__name", "village_id", "village__name",
+                 "contact_person", "contact_phone")  # fmt: skip
+
+
 def _table_pairings(pairings) -> list[TablePairing]:
-    """Return `pairings` as the tables per county show them, with their schools, each school, county, township and
-    village one object however many of its pairings are listed. Five queries, whatever the rows."""
-    chosen = _chosen_schools(pairings)
+    """Return `pairings` as the tables per county show them, with their schools and places read in the same query,
+    each school, county, township and village one object however many of its pairings are listed. Two queries,
+    whatever the rows."""
     counties = {county.pk: county for county in County.objects.all()}
-    townships = {t.pk: t for t in Township.objects.filter(pk__in=chosen.values("township_id"))}
-    villages = {v.pk: v for v in Village.objects.filter(pk__in=chosen.values("village_id"))}
-    schools = {
-        pk: TableSchool(pk, name, county, counties.get(county), townships.get(township), villages.get(village),
-                        person, phone)
-        for pk, name, county, township, village, person, phone in chosen.values_list(
-            "pk", "name", "county_id", "township_id", "village_id", "contact_person", "contact_phone"
-        )
-    }  # fmt: skip
+    places: dict[tuple[str, int], Place] = {}
+    schools: dict[int, TableSchool] = {}
+
+    def place(kind: str, pk: int | None, name: str | None) -> Place | None:
+        if pk is None:
+            return None
+        found = places.get((kind, pk))
+        if found is None:
+            found = places[(kind, pk)] = Place(pk, name)
+        return found
+
+    def school(pk, name, county, township, township_name, village, village_name, person, phone) -> TableSchool:
+        found = schools.get(pk)
+        if found is None:
+            found = schools[pk] = TableSchool(
+                pk, name, county, counties.get(county), place("township", township, township_name),
+                place("village", village, village_name), person, phone,
+            )  # fmt: skip
+        return found
+
+    width = len(SCHOOL_VALUES)
+    rows = pairings.values_list(
+        "pk", "tier", "helper_contact", "helper_phone", "recipient_contact", "recipient_phone", "starts_on",
+        "is_city_fixed", *(f"helper__{f}" for f in SCHOOL_VALUES), *(f"recipient__{f}" for f in SCHOOL_VALUES),
+    ).iterator(chunk_size=2000)  # fmt: skip
     return [
-        TablePairing(pk, tier, schools[helper], schools[recipient], *rest)
-        for pk, tier, helper, recipient, *rest in pairings.values_list(
-            "pk", "tier", "helper_id", "recipient_id", "helper_contact", "helper_phone", "recipient_contact",
-            "recipient_phone", "starts_on", "is_city_fixed",
-        )
-    ]  # fmt: skip
+        TablePairing(pk, tier, school(*row[8 : 8 + width]), school(*row[8 + width :]), hc, hp, rc, rp, starts, fixed)
+        for row in rows
+        for pk, tier, hc, hp, rc, rp, starts, fixed in (row[:8],)
+    ]
 
 
 PRESCHOOL_COUNTY_TOWNSHIP = (Stage.PRESCHOOL, (Tier.COUNTY_TOWNSHIP,))
