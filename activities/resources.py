@@ -59,6 +59,9 @@ class CountWidget(widgets.Widget):
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         return "" if value is None else value
 
+    def renderer(self):
+        return lambda value: "" if value is None else value
+
 
 class AmountWidget(widgets.Widget):
     """An amount in yuan, 0 or more, with at most two decimals; blank is none."""
@@ -77,6 +80,9 @@ class AmountWidget(widgets.Widget):
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> Any:
         return "" if value is None else str(value)
+
+    def renderer(self):
+        return lambda value: "" if value is None else str(value)
 
 
 class ActivityResource(BaseModelResource):

@@ -5,6 +5,7 @@ import threading
 from typing import Any
 
 from django.utils import translation
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
@@ -180,6 +181,12 @@ class TextWidget(widgets.CharWidget):
 
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> str:
         return _text(value)
+
+    def renderer(self):
+        """Return `render` for stored values, for exports of many rows."""
+        if not self.coerce_to_string:
+            return lambda value: value
+        return lambda value: "" if value is None else force_str(value)
 
 
 class AreaLookupsMixin:
