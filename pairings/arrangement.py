@@ -170,17 +170,13 @@ def _with_schools(pairings) -> list[Pairing]:
     return rows
 
 
-SCHOOL_VALUES = ("id", "name", "county_id", "township_id", "township__name", "village_id", "village__name",
-                 "contact_person", "contact_phone")  # fmt: skip
-
-
 def _table_pairings(pairings) -> list[TablePairing]:
-    """Return `pairings` as the tables per county show them, with their schools and places read in the same query,
-    each school, county, township and village one object however many of its pairings are listed. Two queries,
-    whatever the rows."""
+    """Return `pairings` as the tables per county show them, with their schools, each school, county, township and
+    village one object however many of its pairings are listed. Three queries, whatever the rows. (The schools are
+    read by themselves: PostgreSQL planned one query joining the pairings to both schools and their places badly
+    over tables not analysed yet, for minutes.)"""
     counties = {county.pk: county for county in County.objects.all()}
     places: dict[tuple[str, int], Place] = {}
-    schools: dict[int, TableSchool] = {}
 
     def place(kind: str, pk: int | None, name: str | None) -> Place | None:
         if pk is None:
@@ -190,25 +186,23 @@ def _table_pairings(pairings) -> list[TablePairing]:
             found = places[(kind, pk)] = Place(pk, name)
         return found
 
-    def school(pk, name, county, township, township_name, village, village_name, person, phone) -> TableSchool:
-        found = schools.get(pk)
-        if found is None:
-            found = schools[pk] = TableSchool(
-                pk, name, county, counties.get(county), place("township", township, township_name),
-                place("village", village, village_name), person, phone,
-            )  # fmt: skip
-        return found
-
-    width = len(SCHOOL_VALUES)
-    rows = pairings.values_list(
-        "pk", "tier", "helper_contact", "helper_phone", "recipient_contact", "recipient_phone", "starts_on",
-        "is_city_fixed", *(f"helper__{f}" for f in SCHOOL_VALUES), *(f"recipient__{f}" for f in SCHOOL_VALUES),
-    ).iterator(chunk_size=2000)  # fmt: skip
+    schools = {
+        pk: TableSchool(pk, name, county, counties.get(county), place("township", township, township_name),
+                        place("village", village, village_name), person, phone)
+        for pk, name, county, township, township_name, village, village_name, person, phone in (
+            _chosen_schools(pairings).values_list(
+                "pk", "name", "county_id", "township_id", "township__name", "village_id", "village__name",
+                "contact_person", "contact_phone",
+            )
+        )
+    }  # fmt: skip
     return [
-        TablePairing(pk, tier, school(*row[8 : 8 + width]), school(*row[8 + width :]), hc, hp, rc, rp, starts, fixed)
-        for row in rows
-        for pk, tier, hc, hp, rc, rp, starts, fixed in (row[:8],)
-    ]
+        TablePairing(pk, tier, schools[helper], schools[recipient], *rest)
+        for pk, tier, helper, recipient, *rest in pairings.values_list(
+            "pk", "tier", "helper_id", "recipient_id", "helper_contact", "helper_phone", "recipient_contact",
+            "recipient_phone", "starts_on", "is_city_fixed",
+        )
+    ]  # fmt: skip
 
 
 PRESCHOOL_COUNTY_TOWNSHIP = (Stage.PRESCHOOL, (Tier.COUNTY_TOWNSHIP,))
