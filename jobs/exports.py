@@ -14,6 +14,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin, messages
+from django.db import connections
 from django.db.models import QuerySet
 from django.http import HttpResponseRedirect
 from django.test import RequestFactory
@@ -22,8 +23,8 @@ from django.utils.translation import gettext as _
 from import_export.formats.base_formats import CSV
 
 from liuzhou_pairing.db_router import reading_replica
-from liuzhou_pairing.exports import CHUNK_SIZE, ExportForm, related_paths, resource_columns, write_csv
-from liuzhou_pairing.xlsx import Sheet, filename, write_workbook
+from liuzhou_pairing.exports import CHUNK_SIZE, ExportForm, export_sheet, related_paths, write_csv
+from liuzhou_pairing.xlsx import filename, write_workbook
 
 from .choices import Kind
 from .models import Job
@@ -86,7 +87,11 @@ def run_admin_export(job: Job) -> None:
         if not job_begin(job=job, total=queryset.count()):
             return
         resource = model_admin.get_export_resource(request, job.params.get("resource", 0))
-        sheet = Sheet(stem, resource_columns(resource), counted(job_rows(resource, queryset), job))
+        # SQLite cannot write the job's progress while a read is open on the same database (see `job_rows`): there
+        # the values are read by their keys, a chunk at a time; PostgreSQL streams them from one query.
+        keyed = connections[queryset.db].vendor == "sqlite"
+        sheet = export_sheet(resource, queryset, stem, keyed=keyed, objects=job_rows)
+        sheet.rows = counted(sheet.rows, job)
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"export.{extension}"
             if extension == "csv":

@@ -2,15 +2,22 @@
 
 django-import-export reads imports; its export view is replaced here so that every exported file comes from
 `liuzhou_pairing.xlsx` (xlsxwriter, constant memory) or, for CSV, from one writer that keeps formula-looking text
-inert. Rows come from the admin's scoped list (`for_user`, with the list's search and filters), read in chunks
-with every related object the columns show loaded in the same query, so an export costs a fixed number of queries
-and its memory does not grow with the rows. Columns are the resource's own, headed with the import file's column
-names, so an exported file imports back unchanged.
+inert. Rows come from the admin's scoped list (`for_user`, with the list's search and filters), read in chunks,
+so an export costs a fixed number of queries and its memory does not grow with the rows. Columns are the resource's
+own, headed with the import file's column names, so an exported file imports back unchanged.
+
+Where it can, an export reads `values_list` rows, not model objects (`export_plan`): each column names the values it
+reads and turns them into the cell its field's widget would render for the object (a choice's label by a dict look-
+up, a county by its short name), several times faster at 20,000 rows. A resource whose columns need the object (a
+`dehydrate_` method, a widget rendering an object, a list annotated with counts) is read as objects, with every
+related object its columns show loaded in the same query.
 """
 
 import csv
+import dataclasses
 import datetime
 import io
+import itertools
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any
 
@@ -27,6 +34,7 @@ from import_export.formats.base_formats import CSV, XLSX
 from import_export.signals import post_export
 
 from .db_router import reading_replica
+from .resources import BaseModelResource
 from .xlsx import (
     CONTENT_TYPE,
     Column,
@@ -95,10 +103,176 @@ def resource_columns(resource) -> list[Column]:
     return columns
 
 
-def export_rows(resource, queryset: QuerySet) -> Iterator[Model]:
-    """Yield the objects of `queryset` with every related object the resource's columns read, in chunks: the
-    foreign keys in the same query, and the many-to-many relations the resource names in `export_prefetch` one
-    query a chunk (not one a row)."""
+@dataclasses.dataclass(frozen=True)
+class ValueColumn:
+    """One export column read from `values_list`: the paths it reads and how their values become its cell (the
+    same value the resource's field gives for the object)."""
+
+    header: str
+    paths: tuple[str, ...]
+    convert: Callable[..., Any]
+    kind: str = "text"
+
+
+@dataclasses.dataclass
+class ExportPlan:
+    """An export read from `values_list` rows instead of model objects: its columns and, when some of them need
+    more than one row's values (the participants' names), what to read once per chunk of rows, given their keys,
+    before their cells are made."""
+
+    columns: list[ValueColumn]
+    before_chunk: Callable[[list[Any]], Any] | None = None
+    # Expressions the columns read by name (`paths`), added to the rows' query (an aggregate of related rows).
+    annotations: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _generic_render(widget) -> Callable[[Any], Any]:
+    renderer = getattr(widget, "renderer", None)
+    if renderer is not None:
+        return renderer()
+    render = widget.render
+    return lambda value: render(value, force_native_type=True)
+
+
+def _foreign_key_value(value: Any) -> Any:
+    return "" if value is None else value
+
+
+def field_values(resource, field) -> ValueColumn | None:
+    """Return how `field` of `resource` is read from `values_list` rows to give what `resource.export_field` gives
+    for the object, or None when it cannot be (a `dehydrate_` method, a widget reading more than a value)."""
+    header, kind = str(field.column_name), _kind(field)
+    if not field.attribute:
+        return None
+    method = field.get_dehydrate_method(resource.get_field_name(field))
+    if callable(method) or getattr(resource, method, None) is not None:
+        return None
+    widget = field.widget
+    if hasattr(widget, "export_values"):  # the widget says what it reads
+        paths, convert = widget.export_values(field.attribute)
+        return ValueColumn(header, tuple(paths), convert, kind)
+    model, model_field = resource._meta.model, None
+    for part in field.attribute.split("__"):
+        if model_field is not None:  # the previous part must lead to another model
+            if not (model_field.many_to_one or model_field.one_to_one) or model_field.related_model is None:
+                return None
+            model = model_field.related_model
+        try:
+            model_field = model._meta.get_field(part)
+        except FieldDoesNotExist:
+            return None
+    if model_field.many_to_many or model_field.one_to_many:
+        return None
+    if model_field.many_to_one or model_field.one_to_one:
+        # A foreign key shown by one field of the related object, as `ForeignKeyWidget.render` reads it.
+        plain = (
+            isinstance(widget, widgets.ForeignKeyWidget)
+            and type(widget).render is widgets.ForeignKeyWidget.render
+            and not widget.use_natural_foreign_keys
+            and not widget.key_is_id
+            and "__" not in widget.field
+        )
+        if not plain:
+            return None
+        return ValueColumn(header, (f"{field.attribute}__{widget.field}",), _foreign_key_value, kind)
+    return ValueColumn(header, (field.attribute,), _generic_render(widget), kind)
+
+
+def export_plan(resource) -> ExportPlan | None:
+    """Return the resource's export read from `values_list` rows (its own `export_plan` when it has one), or None
+    when a column can only be read from the object."""
+    own = getattr(resource, "export_plan", None)
+    if own is not None:
+        return own()
+    if type(resource).export_field is not BaseModelResource.export_field:
+        return None  # the resource changes some values itself, and says nothing of how to read them
+    columns = [field_values(resource, field) for field in resource.get_export_fields()]
+    return None if None in columns else ExportPlan(columns)
+
+
+def _converter(plan: ExportPlan) -> Callable[[Sequence[Any]], list[Any]]:
+    """Return a function from one `values_list` row (its key first) to the row's cells."""
+    single, spans, start = [], [], 1
+    for column in plan.columns:
+        width = len(column.paths)
+        single.append(width == 1)
+        spans.append((column.convert, start, start + width))
+        start += width
+    if all(single):
+        pairs = [(convert, first) for convert, first, _ in spans]
+        return lambda row: [convert(row[first]) for convert, first in pairs]
+    return lambda row: [convert(*row[first:end]) for convert, first, end in spans]
+
+
+def _plan_query(plan: ExportPlan, queryset: QuerySet) -> QuerySet:
+    # The key first: it keeps `distinct()` (a search over a many-to-many) distinct by row, and names each chunk.
+    paths = ["pk", *(path for column in plan.columns for path in column.paths)]
+    if plan.annotations:
+        queryset = queryset.annotate(**plan.annotations)
+    return queryset.values_list(*paths)
+
+
+def _ordered(queryset: QuerySet) -> QuerySet:
+    if not queryset.query.order_by and not queryset.ordered:
+        return queryset.order_by("pk")
+    return queryset
+
+
+def plan_rows(plan: ExportPlan, queryset: QuerySet, *, keyed: bool = False) -> Iterator[list[Any]]:
+    """Yield the cells of each row of `queryset` as `plan` reads them, CHUNK_SIZE rows of one query at a time (a
+    fixed number of queries, memory that does not grow with the rows). `keyed`: read the keys first, then each
+    chunk by its keys, leaving no database cursor open between chunks (a background job writes its progress
+    between them)."""
+    convert = _converter(plan)
+    queryset = _ordered(queryset)
+    query = _plan_query(plan, queryset)
+
+    def chunks() -> Iterator[list[Sequence[Any]]]:
+        if keyed:
+            keys = list(dict.fromkeys(queryset.values_list("pk", flat=True)))
+            for start in range(0, len(keys), CHUNK_SIZE):
+                chunk = keys[start : start + CHUNK_SIZE]
+                rows = {row[0]: row for row in query.filter(pk__in=chunk).order_by()}
+                yield [rows[key] for key in chunk if key in rows]
+            return
+        rows = query.iterator(chunk_size=CHUNK_SIZE)
+        while chunk := list(itertools.islice(rows, CHUNK_SIZE)):
+            yield chunk
+
+    for chunk in chunks():
+        if plan.before_chunk is not None:
+            plan.before_chunk([row[0] for row in chunk])
+        yield from map(convert, chunk)
+
+
+def export_sheet(
+    resource,
+    queryset: QuerySet,
+    stem: str,
+    *,
+    keyed: bool = False,
+    objects: Callable[[Any, QuerySet], Iterator[Model]] | None = None,
+) -> Sheet:
+    """Return the sheet of `resource`'s export of `queryset`: read from `values_list` rows when the resource's
+    columns allow it (`export_plan`), else from the objects `objects(resource, queryset)` yields (default:
+    `export_rows`). `keyed`: see `plan_rows`."""
+    plan = export_plan(resource) if not _aggregated(queryset) else None
+    if plan is None:
+        return Sheet(stem, resource_columns(resource), (objects or export_rows)(resource, queryset))
+    columns = [Column(c.header, kind=c.kind) for c in plan.columns]
+    return Sheet(stem, columns, plan_rows(plan, queryset, keyed=keyed))
+
+
+def _aggregated(queryset: QuerySet) -> bool:
+    # A list annotated with counts (the counties') groups its rows: `values_list` would group them otherwise.
+    return any(getattr(a, "contains_aggregate", False) for a in queryset.query.annotations.values())
+
+
+def _kind(field) -> str:
+    return "date" if isinstance(field.widget, widgets.DateWidget | widgets.DateTimeWidget) else "text"
+
+
+def _with_related(resource, queryset: QuerySet) -> QuerySet:
     attributes = [f.attribute for f in resource.get_export_fields() if f.attribute]
     queryset = queryset.select_related(*related_paths(queryset.model, attributes))
     prefetch = getattr(resource, "export_prefetch", ())
@@ -106,7 +280,14 @@ def export_rows(resource, queryset: QuerySet) -> Iterator[Model]:
         queryset = queryset.prefetch_related(*prefetch)
     if not queryset.query.order_by and not queryset.ordered:
         queryset = queryset.order_by("pk")
-    return queryset.iterator(chunk_size=CHUNK_SIZE)
+    return queryset
+
+
+def export_rows(resource, queryset: QuerySet) -> Iterator[Model]:
+    """Yield the objects of `queryset` with every related object the resource's columns read, in chunks: the
+    foreign keys in the same query, and the many-to-many relations the resource names in `export_prefetch` one
+    query a chunk (not one a row)."""
+    return _with_related(resource, queryset).iterator(chunk_size=CHUNK_SIZE)
 
 
 def export_stem(model: type[Model]) -> str:
@@ -146,7 +327,8 @@ def write_export(
     - `progress`: None, or a callable given the number of rows written so far, every CHUNK_SIZE rows and at the end.
     - `stem`: the Chinese sheet name (学校名单); `file_format`: XLSX (default) or CSV of django-import-export.
     """
-    sheet = Sheet(stem, resource_columns(resource), counted(export_rows(resource, queryset), progress))
+    sheet = export_sheet(resource, queryset, stem)
+    sheet.rows = counted(sheet.rows, progress)
     if issubclass(file_format, CSV):
         return write_csv(target, sheet)
     return write_workbook(target, [sheet])[0]
@@ -234,7 +416,7 @@ class ExportMixin:
         """Return the download of `queryset` in `file_format`, written by the kernel's writers."""
         stem = self.get_export_stem()
         if issubclass(file_format, CSV):
-            return csv_response(stem, Sheet(stem, resource_columns(resource), export_rows(resource, queryset)))
+            return csv_response(stem, export_sheet(resource, queryset, stem))
         data = io.BytesIO()
         write_export(resource, queryset, data, stem=stem)
         response = HttpResponse(data.getvalue(), content_type=CONTENT_TYPE)

@@ -102,10 +102,19 @@ class ChoiceWidget(widgets.Widget):
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         if not value:
             return ""
-        if self._labels is None:  # read once per widget, not once per cell
+        return self.labels()[self.choices(value).value]
+
+    def labels(self) -> dict[str, str]:
+        """Return the Chinese label of each stored value, read once per widget (not once per cell)."""
+        if self._labels is None:
             with translation.override("zh-hans"):
                 self._labels = {choice.value: str(choice.label) for choice in self.choices}
-        return self._labels[self.choices(value).value]
+        return self._labels
+
+    def renderer(self):
+        """Return `render` for stored values as a plain look-up, for exports of many rows."""
+        labels = self.labels()
+        return lambda value: labels[value] if value else ""
 
 
 class YesNoWidget(widgets.Widget):
@@ -124,6 +133,9 @@ class YesNoWidget(widgets.Widget):
 
     def render(self, value: Any, obj: Any = None, **kwargs: Any) -> str:
         return "是" if value else "否"
+
+    def renderer(self):
+        return lambda value: "是" if value else "否"
 
 
 class _UnshownDiff(resources.Diff):

@@ -15,6 +15,7 @@ stamped one, the signature block with room for the seal.
 import datetime
 import io
 import itertools
+import re
 import urllib.parse
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -66,9 +67,15 @@ SIGNATURE_ROOM = 16  # characters left to write in after a signature label
 SEAL_ROW_HEIGHT = 90  # points: room for a round seal of 42 mm (about 120 points) stamped across the unit's line
 
 
+# Wide characters (CJK, full-width): every code point from U+2E80 on.
+WIDE = re.compile("[\u2e80-\U0010ffff]")
+
+
 def display_width(text: str) -> int:
     """Return the width of `text` in narrow characters: two for each wide (CJK, full-width) character."""
-    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)
+    if text.isascii():
+        return len(text)
+    return 2 * len(text) - len(WIDE.sub("", text))
 
 
 @dataclass(frozen=True)
@@ -234,13 +241,15 @@ def _shown(value: Any, kind: str) -> str:
 LINE_HEIGHT, ROW_PADDING = 14.5, 4
 
 
+def _lines(text: str, room: int) -> int:
+    """The lines `text` wraps to in a column of `room` characters."""
+    return max(1, *(-(-display_width(part) // room) for part in text.split("\n")))
+
+
 def _printed_height(texts: Sequence[str], widths: Sequence[int]) -> float:
     """The height a printed row needs for its wrapped texts in columns of `widths` characters."""
-    lines = 1
-    for text, width in zip(texts, widths, strict=True):
-        room = max(width - 1, 1)
-        for part in str(text).split("\n"):
-            lines = max(lines, -(-display_width(part) // room))
+    pairs = zip(texts, widths, strict=True)
+    lines = max((_lines(str(text), max(width - 1, 1)) for text, width in pairs if text), default=1)
     return lines * LINE_HEIGHT + ROW_PADDING
 
 
@@ -276,16 +285,41 @@ def _write_sheet(book: xlsxwriter.Workbook, formats: _Formats | _PrintFormats, s
         sheet.write_string(header_row, col, column.header, formats.header)
     row_index += 1
     count = 0
+    getters = [column.value for column in columns]
+    kinds = [column.kind for column in columns]
+    positional = all(getter is None for getter in getters)
+    write_string, write_blank = sheet.write_string, sheet.write_blank
+    text_format, quoted_format, blank_format = formats.text, formats.quoted, formats.blank
+    # A printed row's height: the most lines its texts wrap to, each text's lines in its column measured once (a
+    # sheet repeats its counties, townships and periods row after row).
+    rooms = [max(width - 1, 1) for width in final] if final is not None else []
+    known_lines: list[dict[str, int]] = [{} for _ in columns]
     for row in rows:
-        values = [column.value(row) if column.value is not None else row[col] for col, column in enumerate(columns)]
-        if final is not None:
-            sheet.set_row(
-                row_index, _printed_height([_shown(v, c.kind) for v, c in zip(values, columns, strict=True)], final)
-            )
-        for col, column in enumerate(columns):
-            shown = _cell(sheet, formats, row_index, col, values[col], column.kind)
-            if count < MEASURED_ROWS and shown:
+        values = row if positional else [g(row) if g is not None else row[i] for i, g in enumerate(getters)]
+        measured = count < MEASURED_ROWS
+        lines = 1
+        for col, value in enumerate(values):
+            if type(value) is str:  # most cells: as `_cell` writes text, without its other cases
+                shown = value
+                if value:
+                    write_string(row_index, col, value, quoted_format if value.startswith(FORMULA_PREFIXES)
+                                 else text_format)  # fmt: skip
+                else:
+                    write_blank(row_index, col, None, blank_format)
+            else:
+                shown = _cell(sheet, formats, row_index, col, value, kinds[col])
+            if not shown:
+                continue
+            if measured:
                 widths[col] = max(widths[col], display_width(shown) + 2)
+            if final is not None and 2 * len(shown) > rooms[col]:  # else one line, at two per character at most
+                wrapped = known_lines[col].get(shown)
+                if wrapped is None:
+                    wrapped = known_lines[col][shown] = _lines(shown, rooms[col])
+                if wrapped > lines:
+                    lines = wrapped
+        if final is not None:  # set before a later row is written (constant memory)
+            sheet.set_row(row_index, lines * LINE_HEIGHT + ROW_PADDING)
         row_index += 1
         count += 1
     for col, column in enumerate(columns):

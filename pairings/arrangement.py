@@ -3,10 +3,11 @@ pairs (R13), the special-education pairs (R15), and per county the preschool 县
 compulsory pairs of all three tiers (R12). Each reads only what the user may see, in print order, in a fixed number
 of queries; the pages and the workbooks of `pairings.arrangement_views` are drawn from these rows."""
 
+import datetime
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from liuzhou_pairing.scope import scope_of
 from schools.choices import Stage
@@ -70,12 +71,51 @@ def special_arrangement(*, cycle: Cycle, user, county: County | None = None) -> 
     return sorted(pairings, key=_print_order)
 
 
+@dataclass(slots=True)
+class Place:
+    """A township or village as the tables per county name it."""
+
+    pk: int
+    name: str
+
+
+@dataclass(slots=True)
+class TableSchool:
+    """What a table per county shows of a school: its name, places and contact."""
+
+    pk: int
+    name: str
+    county_id: int | None
+    county: County | None
+    township: Place | None
+    village: Place | None
+    contact_person: str
+    contact_phone: str
+
+
+@dataclass(slots=True)
+class TablePairing:
+    """What a table per county shows of a pairing, read as values rather than as a model object: a region's table
+    holds 20,000 of them, and their schools some 20,000 more."""
+
+    pk: int
+    tier: str
+    helper: TableSchool
+    recipient: TableSchool
+    helper_contact: str
+    helper_phone: str
+    recipient_contact: str
+    recipient_phone: str
+    starts_on: datetime.date
+    is_city_fixed: bool
+
+
 @dataclass
 class CountyArrangement:
     """One county's table: its pairings of the stage and tiers, in print order."""
 
     county: County
-    pairings: list[Pairing] = field(default_factory=list)
+    pairings: list[TablePairing] = field(default_factory=list)
 
 
 def county_arrangement(
@@ -97,8 +137,12 @@ def county_arrangement(
     tables = {c.pk: CountyArrangement(c) for c in counties}
     if not tables:
         return []
-    chosen = _active(cycle=cycle, user=user, stage=stage).filter(tier__in=tiers).filter(_in_counties(list(tables)))
-    pairings = _with_schools(chosen)
+    chosen = _active(cycle=cycle, user=user, stage=stage).filter(tier__in=tiers)
+    if county is not None or not scope.everything:
+        # Not for every county's tables at once: a pairing with no school in any county (two city-administered
+        # schools) is in none of them anyway, and the filter costs the region's read a subquery over all schools.
+        chosen = chosen.filter(_in_counties(list(tables)))
+    pairings = _table_pairings(chosen)
     tier_order = {tier: i for i, tier in enumerate(Tier.values)}
     ordered = sorted(pairings, key=lambda p: (tier_order[p.tier], p.helper.name, p.recipient.name, p.pk))
     for pairing in ordered:
@@ -108,21 +152,57 @@ def county_arrangement(
     return list(tables.values())
 
 
+def _chosen_schools(pairings) -> QuerySet:
+    """The schools of `pairings`, chosen by a subquery, not by a list of their ids (SQLite refuses an expression of
+    a thousand schools, as a prefetch would write it)."""
+    return School.objects.filter(Q(pk__in=pairings.values("helper_id")) | Q(pk__in=pairings.values("recipient_id")))
+
+
 def _with_schools(pairings) -> list[Pairing]:
-    """Return `pairings` with their two schools and the schools' places, each school one object however many of
-    its pairings are listed (a table of 20,000 rows holds a few hundred schools, not 40,000 copies). Two queries:
-    the schools are chosen by a subquery, not by a list of their ids (SQLite refuses an expression of a thousand
-    schools, as a prefetch would write it)."""
+    """Return `pairings` with their two schools and the schools' places, each school one object however many of its
+    pairings are listed (a table of 20,000 rows holds a few hundred schools, not 40,000 copies). Two queries."""
     schools = {
-        school.pk: school
-        for school in School.objects.filter(
-            Q(pk__in=pairings.values("helper_id")) | Q(pk__in=pairings.values("recipient_id"))
-        ).select_related("county", "township", "village")
+        school.pk: school for school in _chosen_schools(pairings).select_related("county", "township", "village")
     }
     rows = list(pairings.select_related("lead_school"))
     for pairing in rows:
         pairing.helper, pairing.recipient = schools[pairing.helper_id], schools[pairing.recipient_id]
     return rows
+
+
+def _table_pairings(pairings) -> list[TablePairing]:
+    """Return `pairings` as the tables per county show them, with their schools, each school, county, township and
+    village one object however many of its pairings are listed. Three queries, whatever the rows. (The schools are
+    read by themselves: PostgreSQL planned one query joining the pairings to both schools and their places badly
+    over tables not analysed yet, for minutes.)"""
+    counties = {county.pk: county for county in County.objects.all()}
+    places: dict[tuple[str, int], Place] = {}
+
+    def place(kind: str, pk: int | None, name: str | None) -> Place | None:
+        if pk is None:
+            return None
+        found = places.get((kind, pk))
+        if found is None:
+            found = places[(kind, pk)] = Place(pk, name)
+        return found
+
+    schools = {
+        pk: TableSchool(pk, name, county, counties.get(county), place("township", township, township_name),
+                        place("village", village, village_name), person, phone)
+        for pk, name, county, township, township_name, village, village_name, person, phone in (
+            _chosen_schools(pairings).values_list(
+                "pk", "name", "county_id", "township_id", "township__name", "village_id", "village__name",
+                "contact_person", "contact_phone",
+            )
+        )
+    }  # fmt: skip
+    return [
+        TablePairing(pk, tier, schools[helper], schools[recipient], *rest)
+        for pk, tier, helper, recipient, *rest in pairings.values_list(
+            "pk", "tier", "helper_id", "recipient_id", "helper_contact", "helper_phone", "recipient_contact",
+            "recipient_phone", "starts_on", "is_city_fixed",
+        )
+    ]  # fmt: skip
 
 
 PRESCHOOL_COUNTY_TOWNSHIP = (Stage.PRESCHOOL, (Tier.COUNTY_TOWNSHIP,))

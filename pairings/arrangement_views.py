@@ -23,11 +23,13 @@ from .arrangement import (
     COMPULSORY_ALL_TIERS,
     PRESCHOOL_COUNTY_TOWNSHIP,
     PRESCHOOL_TOWNSHIP_VILLAGE,
+    TablePairing,
     county_arrangement,
     district_arrangement,
     high_school_arrangement,
     special_arrangement,
 )
+from .choices import Tier
 from .models import Cycle, Pairing
 from .views import CycleReportView
 
@@ -66,11 +68,11 @@ def contact_and_phone(person: str, phone: str) -> str:
     return " ".join(part for part in (person, phone) if part)
 
 
-def helper_contact(p: Pairing) -> tuple[str, str]:
+def helper_contact(p: Pairing | TablePairing) -> tuple[str, str]:
     return p.helper_contact or p.helper.contact_person, p.helper_phone or p.helper.contact_phone
 
 
-def recipient_contact(p: Pairing) -> tuple[str, str]:
+def recipient_contact(p: Pairing | TablePairing) -> tuple[str, str]:
     return p.recipient_contact or p.recipient.contact_person, p.recipient_phone or p.recipient.contact_phone
 
 
@@ -209,6 +211,7 @@ class CountyArrangementView(ArrangementView):
         groups = county_arrangement(cycle=cycle, user=user, stage=stage, tiers=tiers, county=county)
         last = cycle.last_day
         until = f"—{last.year}年{last.month}月"
+        tiers = {value: str(label) for value, label in Tier.choices}  # get_tier_display, translated once
 
         def helper(r):
             return r[1].helper
@@ -221,7 +224,7 @@ class CountyArrangementView(ArrangementView):
 
         columns = [
             col(pgettext("arrangement table", "No."), lambda r: r[0], "int"),
-            col(pgettext("arrangement table", "tier"), lambda r: r[1].get_tier_display()),
+            col(pgettext("arrangement table", "tier"), lambda r: tiers[r[1].tier]),
             col(pgettext("arrangement table", "helper school"), lambda r: helper(r).name),
             col(pgettext("arrangement table", "county (district)"), lambda r: county_display_name(helper(r).county)),
             col(pgettext("arrangement table", "township"), lambda r: place(helper(r).township)),

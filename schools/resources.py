@@ -5,6 +5,7 @@ import threading
 from typing import Any
 
 from django.utils import translation
+from django.utils.encoding import force_str
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from import_export import fields, widgets
@@ -70,6 +71,14 @@ class CountyWidget(widgets.ForeignKeyWidget):
     def render(self, value: County | None, obj: Any = None, **kwargs: Any) -> str:
         # Files show the name shown everywhere (融水县); every name is read back.
         return value.display_name if value is not None else ""
+
+    def export_values(self, attribute: str) -> tuple[tuple[str, ...], Any]:
+        """Return what an export reads from `values_list` for `render`, and how: the county's two names."""
+
+        def shown(short: str | None, name: str | None) -> str:
+            return "" if name is None else short or name
+
+        return (f"{attribute}__short_name", f"{attribute}__name"), shown
 
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> County | None:
         text = _text(value)
@@ -172,6 +181,12 @@ class TextWidget(widgets.CharWidget):
 
     def clean(self, value: Any, row: dict | None = None, **kwargs: Any) -> str:
         return _text(value)
+
+    def renderer(self):
+        """Return `render` for stored values, for exports of many rows."""
+        if not self.coerce_to_string:
+            return lambda value: value
+        return lambda value: "" if value is None else force_str(value)
 
 
 class AreaLookupsMixin:
