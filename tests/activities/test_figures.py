@@ -187,3 +187,18 @@ def test_bulk_writes_change_the_kept_figures(kept, django_capture_on_commit_call
     stored = ComplianceFigures.objects.get(pk=kept.semesters[0].pk)
     assert stored.changes == stored.counted_changes + 1
     assert_same_as_live(kept, django_capture_on_commit_callbacks)
+
+
+def test_figures_counted_over_an_hour_ago_are_counted_again(kept):
+    """The last guard against a write that raised nothing: kept figures older than MAX_AGE are counted again."""
+    from django.utils import timezone
+
+    from activities.figures import MAX_AGE
+
+    city, semester = kept.users["city"], kept.semesters[0]
+    region_figures(kept.semesters)
+    Activity.objects.filter(semester=semester).update(status="rejected", rejection_reason="撤销")  # no raise
+    old = timezone.now() - MAX_AGE - datetime.timedelta(minutes=1)
+    ComplianceFigures.objects.filter(pk=semester.pk).update(counted_at=old)
+    assert compliance_figures(user=city, semesters=[semester]) == live(city, [semester])
+    assert ComplianceFigures.objects.get(pk=semester.pk).counted_at > old
