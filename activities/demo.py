@@ -18,10 +18,9 @@ from django.core.files.base import ContentFile
 from django.db import connection, models, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from PIL import Image
 
-from liuzhou_pairing.access import NotAllowed, full_clean
+from liuzhou_pairing.access import full_clean, refuse_outside_area
 from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import Measure, PairingStatus
 from pairings.demo import DEMO_PDF
@@ -231,20 +230,8 @@ class CopiedActivityBatch(ActivityBatch):
                 full_clean(help)
                 helped.append(help)
         _copy_new(helped, self.reason)
-        for model, written in ((Activity, activities), (DifficultyHelp, helped)):
-            inside = set(
-                model._default_manager.in_area_of(self.actor).filter(pk__in=[row.pk for row in written])
-                .values_list("pk", flat=True)
-            )  # fmt: skip
-            outside = [str(row) for row in written if row.pk not in inside]
-            if outside:
-                raise NotAllowed(
-                    _(
-                        "This change would put these records outside your area of responsibility; nothing was "
-                        "saved: %(records)s."
-                    )
-                    % {"records": "、".join(outside[:10])}
-                )
+        for written in (activities, helped):
+            refuse_outside_area(written, actor=self.actor)
         return activities
 
 

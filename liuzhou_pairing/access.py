@@ -260,8 +260,17 @@ def save_checked_many(
         for rows, update in ((new, False), (changed, True)):
             if rows:
                 history.bulk_history_create(rows, update=update, default_change_reason=reason, batch_size=BATCH_SIZE)
-    pks = [i.pk for i in instances]
-    inside = set(manager.in_area_of(actor).filter(pk__in=pks).values_list("pk", flat=True))
+    refuse_outside_area(instances, actor=actor)
+    return instances
+
+
+def refuse_outside_area(instances: list[models.Model], *, actor: Any) -> None:
+    """Raise NotAllowed (rolling the caller's transaction back) naming the saved `instances` of one model that do
+    not lie in `actor`'s area — one query however many."""
+    if not instances:
+        return
+    manager = type(instances[0])._default_manager
+    inside = set(manager.in_area_of(actor).filter(pk__in=[i.pk for i in instances]).values_list("pk", flat=True))
     outside = [str(i) for i in instances if i.pk not in inside]
     if outside:
         raise NotAllowed(
@@ -271,4 +280,3 @@ def save_checked_many(
             )
             % {"records": "、".join(outside[:10])}
         )
-    return instances

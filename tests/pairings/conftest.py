@@ -72,5 +72,19 @@ def world(db):
     return World()
 
 
+@pytest.fixture
+def demo(liuzhou):
+    """The Liuzhou data with the city-fixed arrangements and the demo's schools and pairings (seed 11); returns the
+    Liuzhou cycle."""
+    from pairings.demo import demo_pairings_generate
+    from pairings.liuzhou import liuzhou_arrangements_load, liuzhou_cycle
+    from schools.demo import demo_schools_generate
+
+    liuzhou_arrangements_load()
+    demo_schools_generate(seed=11)
+    demo_pairings_generate(seed=11)
+    return liuzhou_cycle()
+
+
 # The land of tests/accounts (two counties, a paired district, a user per role) serves the pages' tests too.
 from tests.accounts.conftest import as_user, land  # noqa: E402, F401

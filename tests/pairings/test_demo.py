@@ -5,22 +5,12 @@ import pytest
 from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import Tier
 from pairings.demo import demo_pairings_generate
-from pairings.liuzhou import liuzhou_arrangements_load, liuzhou_cycle
 from pairings.models import Pairing
 from pairings.rules import Draft, evaluate
 from pairings.selectors import coverage
 from schools.choices import Stage
-from schools.demo import demo_schools_generate
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo(liuzhou):
-    liuzhou_arrangements_load()
-    demo_schools_generate(seed=11)
-    demo_pairings_generate(seed=11)
-    return liuzhou_cycle()
 
 
 def test_demo_pairings_cover_every_tier_and_stage_obey_the_rules_and_leave_findings(demo):

@@ -10,24 +10,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from liuzhou_pairing.actors import SYSTEM
-from pairings import demo
+from pairings import demo as pairings_demo
 from pairings.choices import PairingStatus
-from pairings.demo import DemoAgreements, demo_pairings_generate, demo_records_clear, demo_records_generate
-from pairings.liuzhou import liuzhou_arrangements_load, liuzhou_cycle
+from pairings.demo import DemoAgreements, demo_records_clear, demo_records_generate
 from pairings.models import Agreement, Pairing, Problem
 from pairings.services import agreement_save, problem_save
-from schools.demo import demo_schools_generate
 from tests.helpers import analysed
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def demo_world(liuzhou):
-    liuzhou_arrangements_load()
-    demo_schools_generate(seed=11)
-    demo_pairings_generate(seed=11)
-    return liuzhou_cycle()
 
 
 def refusal(call) -> str:
@@ -37,18 +27,18 @@ def refusal(call) -> str:
     return " ".join(error.messages) if isinstance(error, ValidationError) else str(error)
 
 
-def test_region_scale_gives_every_demo_pairing_an_agreement_with_problems(demo_world):
+def test_region_scale_gives_every_demo_pairing_an_agreement_with_problems(demo):
     analysed(demo_records_generate(seed=11, scale="liuzhou"))
     sampled = Agreement.objects.count()
     demo_records_clear()
     count = analysed(demo_records_generate(seed=11, scale="region"))
-    demo_pairings = Pairing.objects.filter(cycle=demo_world, status=PairingStatus.ACTIVE, helper__is_demo=True)
+    demo_pairings = Pairing.objects.filter(cycle=demo, status=PairingStatus.ACTIVE, helper__is_demo=True)
     assert Agreement.objects.count() > sampled
     assert not demo_pairings.filter(agreement__isnull=True).exists()
     agreements = Agreement.objects.filter(is_demo=True)
     signed = agreements.filter(signed_on__isnull=False)
     assert 0 < agreements.filter(signed_on__isnull=True).count() < 0.2 * agreements.count()
-    assert signed.filter(signed_on__gt=demo_world.agreement_deadline).exists()  # some signed late
+    assert signed.filter(signed_on__gt=demo.agreement_deadline).exists()  # some signed late
     bulk = agreements.filter(problems__isnull=False).distinct()
     assert bulk.count() > 0.9 * demo_pairings.count()
     # Written as the services write: version 1, a history row each.
@@ -64,9 +54,9 @@ def test_region_scale_gives_every_demo_pairing_an_agreement_with_problems(demo_w
     assert sorted(agreements.order_by().values_list("pairing_id", "signed_on", "helper_signatory")) == first
 
 
-def test_the_bulk_agreements_refuse_what_the_services_refuse(demo_world):
+def test_the_bulk_agreements_refuse_what_the_services_refuse(demo):
     pairing = Pairing.objects.filter(helper__is_demo=True, status=PairingStatus.ACTIVE).order_by("pk").first()
-    writer = DemoAgreements(SYSTEM, demo_world, random.Random(1))
+    writer = DemoAgreements(SYSTEM, demo, random.Random(1))
     # An agreement where the pairing has one already: the same refusal as agreement_save's.
     agreement_save(agreement=Agreement(pairing=pairing, plan="已有方案"), actor=SYSTEM)
     said = refusal(lambda: writer.write([pairing]))
@@ -101,5 +91,5 @@ def test_the_bulk_agreements_refuse_what_the_services_refuse(demo_world):
     assert said and said == refusal(lambda: problem_save(problem=bad_problems(stored)[0], actor=SYSTEM))
     # Only the bureaus record agreements.
     with pytest.raises(PermissionDenied):
-        DemoAgreements(AnonymousUser(), demo_world, random.Random(1))
-    assert demo.UNSIGNED_SHARE < 0.2
+        DemoAgreements(AnonymousUser(), demo, random.Random(1))
+    assert pairings_demo.UNSIGNED_SHARE < 0.2

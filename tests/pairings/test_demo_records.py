@@ -7,25 +7,15 @@ from django.core.files.base import ContentFile
 
 from liuzhou_pairing.actors import SYSTEM
 from pairings.choices import WorkPlanStatus
-from pairings.demo import DEMO_PDF, demo_pairings_generate, demo_records_clear, demo_records_generate
-from pairings.liuzhou import liuzhou_arrangements_load, liuzhou_cycle
+from pairings.demo import DEMO_PDF, demo_records_clear, demo_records_generate
 from pairings.models import Agreement, Pairing, WorkPlan
 from pairings.selectors import late_agreements, late_work_plans
 from pairings.services import agreement_save, work_plan_submit
-from schools.demo import demo_schools_generate
 from tests.helpers import analysed, attach_tables
 
 pytestmark = pytest.mark.django_db
 
 LATER = datetime.date(2017, 3, 1)
-
-
-@pytest.fixture
-def demo(liuzhou):
-    liuzhou_arrangements_load()
-    demo_schools_generate(seed=11)
-    demo_pairings_generate(seed=11)
-    return liuzhou_cycle()
 
 
 def test_demo_records_agreements_and_work_plans_in_every_state(demo):
